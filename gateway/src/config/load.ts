@@ -1,0 +1,217 @@
+/**
+ * Reads a LiteLLM `config.yaml`: YAML → `os.environ/NAME` references → strict schema →
+ * seed-block translation. Every problem is reported with its config path, all at once.
+ */
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { configSchema, NOT_YET_IMPLEMENTED } from "./schema.ts";
+import type { RawConfig } from "./schema.ts";
+import { normalizeConfig } from "./normalize.ts";
+import { EMBEDDED_DEFAULT_YAML } from "./embedded-default.ts";
+
+export interface LoadedConfig {
+  /** Where the config came from: a file path, or "embedded default". */
+  readonly source: string;
+  readonly config: RawConfig;
+  /** One line per accepted-but-unimplemented key and per translated seed block. */
+  readonly warnings: readonly string[];
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
+    super(`${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+const ENV_REF = "os.environ/";
+
+type PathPart = string | number;
+
+/** `["model_list", 2, "litellm_params", "api_base"]` → `model_list[2].litellm_params.api_base`. */
+export function formatPath(path: readonly PathPart[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? part : `.${part}`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+/** The same path with list indexes erased, as NOT_YET_IMPLEMENTED writes them. */
+function genericPath(path: readonly PathPart[]): string {
+  return formatPath(path.map((part) => (typeof part === "number" ? -1 : part))).replace(/\[-1\]/g, "[]");
+}
+
+/** Replaces every `os.environ/NAME` string; a missing variable is a problem at that path. */
+export function resolveEnvRefs(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PathPart[] = []): unknown {
+  if (typeof value === "string") {
+    if (!value.startsWith(ENV_REF)) return value;
+    const name = value.slice(ENV_REF.length);
+    const resolved = env[name];
+    if (resolved === undefined) {
+      problems.push(`${formatPath(path)}: environment variable ${name} is not set (referenced as ${value})`);
+      return value;
+    }
+    return resolved;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => resolveEnvRefs(item, env, problems, [...path, index]));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = resolveEnvRefs(item, env, problems, [...path, key]);
+    return out;
+  }
+  return value;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+function knownKeysAt(path: readonly PathPart[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const part of path) {
+    const next = childSchema(schema, part);
+    if (next === undefined) return [];
+    schema = next;
+  }
+  const shape = objectShape(schema);
+  return shape === undefined ? [] : Object.keys(shape);
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  for (let i = 0; i < 10; i++) {
+    const def = current.def as { innerType?: z.ZodType; in?: z.ZodType };
+    if (def.innerType !== undefined) current = def.innerType;
+    else if (def.in !== undefined && (current.def as { type?: string }).type === "pipe") current = def.in;
+    else break;
+  }
+  return current;
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  const inner = unwrap(schema);
+  const def = inner.def as { type?: string; shape?: Record<string, z.ZodType> };
+  return def.type === "object" ? def.shape : undefined;
+}
+
+function childSchema(schema: z.ZodType, part: PathPart): z.ZodType | undefined {
+  const inner = unwrap(schema);
+  const def = inner.def as { type?: string; element?: z.ZodType; valueType?: z.ZodType };
+  if (typeof part === "number") return def.type === "array" ? def.element : undefined;
+  if (def.type === "record") return def.valueType;
+  return objectShape(inner)?.[part];
+}
+
+function describeIssues(error: z.ZodError): string[] {
+  const problems: string[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.filter((part): part is PathPart => typeof part !== "symbol");
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeysAt(path);
+      for (const key of issue.keys) {
+        const suggestion = closest(key, known);
+        problems.push(`${formatPath([...path, key])}: unknown key${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`);
+      }
+      continue;
+    }
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      // Report the branch that got furthest rather than a generic "invalid input".
+      problems.push(`${formatPath(path)}: ${issue.message}`);
+      continue;
+    }
+    problems.push(`${formatPath(path)}: ${issue.message}`);
+  }
+  return problems;
+}
+
+function collectUnimplemented(value: unknown, path: PathPart[], warnings: string[]): void {
+  if (value === null || typeof value !== "object") return;
+  const entries: Array<[PathPart, unknown]> = Array.isArray(value)
+    ? value.map((item, index) => [index, item] as [PathPart, unknown])
+    : Object.entries(value);
+  for (const [key, item] of entries) {
+    const here = [...path, key];
+    const reason = NOT_YET_IMPLEMENTED[genericPath(here)];
+    if (reason !== undefined && item !== undefined) warnings.push(`${formatPath(here)}: accepted but not implemented yet (${reason})`);
+    collectUnimplemented(item, here, warnings);
+  }
+}
+
+/** Parses config text (YAML or JSON). Throws ConfigError listing every problem. */
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(source, document.errors.map((error) => `YAML: ${error.message.split("\n")[0]}`));
+  }
+  const data: unknown = document.toJS() ?? {};
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new ConfigError(source, ["(root): expected a mapping with model_list, router_settings, …"]);
+  }
+  const envWithConfigVars = withEnvironmentVariables(data as Record<string, unknown>, env);
+  const problems: string[] = [];
+  const resolved = resolveEnvRefs(data, envWithConfigVars, problems);
+  const parsed = configSchema.safeParse(resolved);
+  if (!parsed.success) problems.push(...describeIssues(parsed.error));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
+  const warnings: string[] = [];
+  collectUnimplemented(resolved, [], warnings);
+  const normalized = normalizeConfig(parsed.data, envWithConfigVars);
+  if (normalized.problems.length > 0) throw new ConfigError(source, normalized.problems);
+  return { source, config: normalized.config, warnings: [...warnings, ...normalized.warnings] };
+}
+
+/** LiteLLM's `environment_variables:` block sets variables that `os.environ/` references may use. */
+function withEnvironmentVariables(data: Record<string, unknown>, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const block = data["environment_variables"];
+  if (block === null || typeof block !== "object" || Array.isArray(block)) return env;
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const [name, value] of Object.entries(block)) {
+    if (merged[name] === undefined && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) {
+      merged[name] = String(value);
+    }
+  }
+  return merged;
+}
+
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  return parseConfigText(text, path, env);
+}
+
+/** The config `pharos serve` runs without `--config`: one in-process fake model group. */
+export function loadEmbeddedDefault(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  return parseConfigText(EMBEDDED_DEFAULT_YAML, "embedded default", env);
+}

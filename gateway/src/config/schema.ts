@@ -1,0 +1,431 @@
+/**
+ * The one strict schema for LiteLLM's `config.yaml`, as Pharos reads it.
+ *
+ * Rules:
+ * - Every key LiteLLM users write is declared here. Unknown keys are errors naming their path.
+ * - Keys LiteLLM has but Pharos does not implement yet are listed in NOT_YET_IMPLEMENTED: they
+ *   are accepted and produce one warning each at boot (see load.ts).
+ * - The seeds' own blocks (`load_balancing_config`, `health_check`, `llm_guard`, …) are declared
+ *   in SEED_BLOCKS and translated into LiteLLM settings by normalize.ts.
+ * - Values may come from `os.environ/NAME` (resolved before parsing), so numbers and booleans
+ *   also accept their string forms.
+ */
+import { z } from "zod";
+
+// ---------------------------------------------------------------------------------------------
+// Scalars that also accept the string form an environment variable gives them.
+
+const numericString = /^-?\d+(\.\d+)?$/;
+
+export const num = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(numericString, { error: "expected a number" })
+    .transform((value) => Number(value)),
+], { error: "expected a number" });
+
+export const nonNegative = num.pipe(z.number().min(0, { error: "expected a number >= 0" }));
+export const positive = num.pipe(z.number().positive({ error: "expected a number > 0" }));
+export const nonNegativeInt = num.pipe(z.number().int({ error: "expected an integer" }).min(0, { error: "expected an integer >= 0" }));
+export const positiveInt = num.pipe(z.number().int({ error: "expected an integer" }).min(1, { error: "expected an integer >= 1" }));
+
+export const bool = z.union([
+  z.boolean(),
+  z.enum(["true", "false", "True", "False", "1", "0"]).transform((value) => value === "true" || value === "True" || value === "1"),
+], { error: "expected true or false" });
+
+const url = z.url({ protocol: /^https?$/, error: "expected a URL" });
+
+/** A duration written as LiteLLM writes them: "30s", "10m", "24h", "7d", "1mo" or seconds. */
+export const durationString = z.union([
+  z.number().positive(),
+  z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d|w|mo)?$/, { error: 'expected a duration such as "30s", "10m", "24h", "7d" or "1mo"' }),
+], { error: 'expected a duration such as "30s", "10m", "24h", "7d" or "1mo"' });
+
+const stringList = z.array(z.string());
+
+/** `[{"group": ["fallback-1", "fallback-2"]}]`, LiteLLM's fallback list form. */
+const fallbackList = z.array(z.record(z.string(), z.array(z.string())));
+
+// ---------------------------------------------------------------------------------------------
+// model_list
+
+export const litellmParamsSchema = z.strictObject({
+  /** Provider-prefixed model, e.g. `ollama_chat/llama3.2`. Inferred from model_name when absent. */
+  model: z.string().min(1).optional(),
+  api_base: url.optional(),
+  api_key: z.string().optional(),
+  rpm: positiveInt.optional(),
+  tpm: positiveInt.optional(),
+  weight: positive.optional(),
+  /** Seconds; total time for a non-streaming call. */
+  timeout: positive.optional(),
+  /** Seconds; for streaming calls: wait for the first byte and between chunks. */
+  stream_timeout: positive.optional(),
+  allowed_fails: nonNegativeInt.optional(),
+  cooldown_time: nonNegative.optional(),
+  input_cost_per_token: nonNegative.optional(),
+  output_cost_per_token: nonNegative.optional(),
+  max_retries: nonNegativeInt.optional(),
+  // Not implemented yet (warned at boot):
+  api_version: z.string().optional(),
+  organization: z.string().optional(),
+  custom_llm_provider: z.string().optional(),
+  region_name: z.string().optional(),
+  tags: stringList.optional(),
+  max_tokens: positiveInt.optional(),
+  temperature: nonNegative.optional(),
+  drop_params: bool.optional(),
+  mock_response: z.string().optional(),
+  extra_headers: z.record(z.string(), z.string()).optional(),
+});
+
+export const modelModes = ["chat", "completion", "embedding", "image_generation", "audio_transcription", "rerank"] as const;
+
+/** LiteLLM treats model_info as free-form metadata: known keys are typed, others are kept. */
+export const modelInfoSchema = z.looseObject({
+  id: z.union([z.string().min(1), z.number()]).transform(String).optional(),
+  mode: z.enum(modelModes).optional(),
+  input_cost_per_token: nonNegative.optional(),
+  output_cost_per_token: nonNegative.optional(),
+  max_input_tokens: positiveInt.optional(),
+  max_output_tokens: positiveInt.optional(),
+  max_tokens: positiveInt.optional(),
+  base_model: z.string().optional(),
+  description: z.string().optional(),
+});
+
+export const modelEntrySchema = z.strictObject({
+  model_name: z.string().min(1, { error: "expected a non-empty model group name" }),
+  litellm_params: litellmParamsSchema.default({}),
+  model_info: modelInfoSchema.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// router_settings
+
+export const routingStrategies = [
+  "simple-shuffle",
+  "least-busy",
+  "usage-based-routing",
+  "usage-based-routing-v2",
+  "latency-based-routing",
+  "cost-based-routing",
+  "round_robin",
+  "round-robin",
+  "weighted",
+] as const;
+
+export const errorClasses = [
+  "BadRequestError",
+  "AuthenticationError",
+  "TimeoutError",
+  "RateLimitError",
+  "ContentPolicyViolationError",
+  "InternalServerError",
+] as const;
+export type ErrorClass = (typeof errorClasses)[number];
+
+const retryPolicySchema = z.strictObject(
+  Object.fromEntries(errorClasses.map((name) => [`${name}Retries`, nonNegativeInt.optional()])) as Record<
+    `${ErrorClass}Retries`,
+    z.ZodOptional<typeof nonNegativeInt>
+  >,
+);
+
+const allowedFailsPolicySchema = z.strictObject(
+  Object.fromEntries(errorClasses.map((name) => [`${name}AllowedFails`, nonNegativeInt.optional()])) as Record<
+    `${ErrorClass}AllowedFails`,
+    z.ZodOptional<typeof nonNegativeInt>
+  >,
+);
+
+export const routerSettingsSchema = z.strictObject({
+  routing_strategy: z.enum(routingStrategies).optional(),
+  routing_strategy_args: z
+    .strictObject({
+      /** latency-based-routing: pick randomly among deployments within this fraction of the fastest. */
+      lowest_latency_buffer: nonNegative.optional(),
+      /** Seconds of latency history kept per deployment. */
+      ttl: positive.optional(),
+    })
+    .optional(),
+  num_retries: nonNegativeInt.optional(),
+  /** Seconds; default timeout for every deployment without its own. */
+  timeout: positive.optional(),
+  stream_timeout: positive.optional(),
+  retry_after: nonNegative.optional(),
+  allowed_fails: nonNegativeInt.optional(),
+  cooldown_time: nonNegative.optional(),
+  disable_cooldowns: bool.optional(),
+  retry_policy: retryPolicySchema.optional(),
+  allowed_fails_policy: allowedFailsPolicySchema.optional(),
+  fallbacks: fallbackList.optional(),
+  context_window_fallbacks: fallbackList.optional(),
+  content_policy_fallbacks: fallbackList.optional(),
+  default_fallbacks: stringList.optional(),
+  max_fallbacks: nonNegativeInt.optional(),
+  enable_pre_call_checks: bool.optional(),
+  redis_host: z.string().min(1).optional(),
+  redis_port: positiveInt.optional(),
+  redis_password: z.string().optional(),
+  redis_url: z.string().optional(),
+  redis_connection_pool_limit: positiveInt.optional(),
+  /** Seconds. */
+  redis_connection_pool_timeout: positive.optional(),
+  // Not implemented yet (warned at boot):
+  model_group_alias: z.record(z.string(), z.unknown()).optional(),
+  cache_responses: bool.optional(),
+  provider_budget_config: z.record(z.string(), z.unknown()).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// litellm_settings
+
+export const cacheCallTypes = [
+  "completion",
+  "acompletion",
+  "text_completion",
+  "atext_completion",
+  "embedding",
+  "aembedding",
+] as const;
+
+export const cacheParamsSchema = z.strictObject({
+  type: z.enum(["local", "redis"]).optional(),
+  host: z.string().min(1).optional(),
+  port: positiveInt.optional(),
+  password: z.string().optional(),
+  namespace: z.string().optional(),
+  /** Seconds. */
+  ttl: positive.optional(),
+  mode: z.enum(["default_on", "default_off"]).optional(),
+  supported_call_types: z.array(z.enum(cacheCallTypes)).optional(),
+  // Not implemented yet (warned at boot):
+  redis_startup_nodes: z.array(z.unknown()).optional(),
+  similarity_threshold: nonNegative.optional(),
+});
+
+const callbackList = z.union([z.array(z.string()), z.string().transform((value) => [value])]);
+
+export const litellmSettingsSchema = z.strictObject({
+  cache: bool.optional(),
+  cache_params: cacheParamsSchema.optional(),
+  /** Seconds; default timeout for every upstream call. */
+  request_timeout: positive.optional(),
+  json_logs: bool.optional(),
+  set_verbose: bool.optional(),
+  callbacks: callbackList.optional(),
+  success_callback: callbackList.optional(),
+  failure_callback: callbackList.optional(),
+  service_callbacks: callbackList.optional(),
+  num_retries: nonNegativeInt.optional(),
+  fallbacks: fallbackList.optional(),
+  context_window_fallbacks: fallbackList.optional(),
+  default_fallbacks: stringList.optional(),
+  // Not implemented yet (warned at boot):
+  drop_params: bool.optional(),
+  turn_off_message_logging: bool.optional(),
+  redact_user_api_key_info: bool.optional(),
+  max_budget: nonNegative.optional(),
+  budget_duration: durationString.optional(),
+  guardrails: z.array(z.unknown()).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// general_settings
+
+export const alertTypes = [
+  "llm_exceptions",
+  "llm_too_slow",
+  "llm_requests_hanging",
+  "budget_alerts",
+  "db_exceptions",
+  "daily_reports",
+  "cooldown_deployment",
+  "outage_alerts",
+  "region_outage_alerts",
+  "new_model_added",
+  "spend_reports",
+] as const;
+
+export const generalSettingsSchema = z.strictObject({
+  master_key: z.string().min(1).optional(),
+  database_url: z.string().min(1).optional(),
+  database_connection_pool_limit: positiveInt.optional(),
+  /** Seconds. */
+  database_connection_timeout: positive.optional(),
+  /** Seconds between batched spend writes. */
+  proxy_batch_write_at: positive.optional(),
+  alerting: z.array(z.enum(["slack", "webhook", "email"])).optional(),
+  /** Seconds (LiteLLM's meaning): a response slower than this is `llm_too_slow`. */
+  alerting_threshold: positive.optional(),
+  alert_types: z.array(z.enum(alertTypes)).optional(),
+  alert_to_webhook_url: z.partialRecord(z.enum(alertTypes), z.union([z.string(), z.array(z.string())])).optional(),
+  disable_error_logs: bool.optional(),
+  disable_spend_logs: bool.optional(),
+  background_health_checks: bool.optional(),
+  /** Seconds. */
+  health_check_interval: positive.optional(),
+  health_check_details: bool.optional(),
+  allow_requests_on_db_unavailable: bool.optional(),
+  max_parallel_requests: positiveInt.optional(),
+  global_max_parallel_requests: positiveInt.optional(),
+  max_request_size_mb: positive.optional(),
+  maximum_spend_logs_retention_period: durationString.optional(),
+  maximum_spend_logs_retention_interval: durationString.optional(),
+  store_model_in_db: bool.optional(),
+  enable_metrics: bool.optional(),
+  // Not implemented yet (warned at boot):
+  max_response_size_mb: positive.optional(),
+  proxy_budget_rescheduler_min_time: positive.optional(),
+  proxy_budget_rescheduler_max_time: positive.optional(),
+  disable_master_key_return: bool.optional(),
+  enforce_user_param: bool.optional(),
+  allowed_routes: stringList.optional(),
+  ui_access_mode: z.string().optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// guardrails (LiteLLM's top-level list)
+
+export const guardrailEntrySchema = z.strictObject({
+  guardrail_name: z.string().min(1),
+  litellm_params: z.looseObject({
+    guardrail: z.string().min(1),
+    mode: z.union([z.enum(["pre_call", "post_call", "during_call", "logging_only"]), z.array(z.string())]).optional(),
+    default_on: bool.optional(),
+  }),
+  guardrail_info: z.record(z.string(), z.unknown()).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The seeds' own blocks (translated into LiteLLM settings by normalize.ts).
+
+const seedStrategy = z.enum(["round_robin", "least_busy", "weighted", "simple_shuffle", "latency_based", "usage_based"]);
+
+export const seedBlocksSchema = {
+  load_balancing_config: z
+    .strictObject({
+      strategy: seedStrategy.optional(),
+      enable_fallback: bool.optional(),
+      health_check_enabled: bool.optional(),
+      /** Seconds. */
+      health_check_interval: positive.optional(),
+    })
+    .optional(),
+  health_check: z
+    .strictObject({
+      endpoint: z.string().optional(),
+      expected_response_field: z.string().optional(),
+      unhealthy_threshold: positiveInt.optional(),
+      healthy_threshold: positiveInt.optional(),
+      /** Seconds. */
+      health_check_timeout: positive.optional(),
+    })
+    .optional(),
+  /** LLM Guard's block as the seed writes it; the guardrails module owns its inner shape. */
+  llm_guard: z.looseObject({ enabled: bool.optional() }).optional(),
+  cost_tracking: z
+    .strictObject({
+      enabled: bool.optional(),
+      cost_per_1k_input_tokens: nonNegative.optional(),
+      cost_per_1k_output_tokens: nonNegative.optional(),
+    })
+    .optional(),
+  cache: z
+    .strictObject({
+      type: z.enum(["redis", "local", "memory"]).optional(),
+      redis_host: z.string().optional(),
+      redis_port: positiveInt.optional(),
+      redis_db: nonNegativeInt.optional(),
+      redis_password: z.string().optional(),
+      ttl: positive.optional(),
+    })
+    .optional(),
+  fallback_models: z
+    .record(z.string(), z.array(z.strictObject({ model_name: z.string(), provider: z.string().optional() })))
+    .optional(),
+  advanced: z
+    .strictObject({
+      log_requests: bool.optional(),
+      log_responses: bool.optional(),
+      mask_sensitive_data: bool.optional(),
+      retry_on_timeout: bool.optional(),
+      max_retries: nonNegativeInt.optional(),
+      /** Seconds. */
+      retry_delay: nonNegative.optional(),
+    })
+    .optional(),
+  proxy_server: z
+    .strictObject({
+      num_workers: positiveInt.optional(),
+      max_concurrent_requests: positiveInt.optional(),
+      port: positiveInt.optional(),
+      host: z.string().optional(),
+    })
+    .optional(),
+};
+
+// ---------------------------------------------------------------------------------------------
+// The whole file.
+
+export const configSchema = z.strictObject({
+  model_list: z.array(modelEntrySchema).default([]),
+  router_settings: routerSettingsSchema.default({}),
+  litellm_settings: litellmSettingsSchema.default({}),
+  general_settings: generalSettingsSchema.default({}),
+  guardrails: z.array(guardrailEntrySchema).optional(),
+  environment_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  // Not implemented yet (warned at boot):
+  include: stringList.optional(),
+  ...seedBlocksSchema,
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+export type ModelEntry = z.output<typeof modelEntrySchema>;
+export type LitellmParams = z.output<typeof litellmParamsSchema>;
+export type RouterSettings = z.output<typeof routerSettingsSchema>;
+export type LitellmSettings = z.output<typeof litellmSettingsSchema>;
+export type GeneralSettings = z.output<typeof generalSettingsSchema>;
+export type CacheParams = z.output<typeof cacheParamsSchema>;
+
+/**
+ * LiteLLM keys accepted but not implemented by Pharos yet: one warning each at boot.
+ * Paths use `[]` for "every list element". Remove a line when the feature lands.
+ */
+export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
+  "include": "config includes are not supported; inline the included files",
+  "model_list[].litellm_params.api_version": "only used by Azure, which Pharos does not speak yet",
+  "model_list[].litellm_params.organization": "the OpenAI organization header is not sent yet",
+  "model_list[].litellm_params.custom_llm_provider": "the provider comes from the model prefix",
+  "model_list[].litellm_params.region_name": "regions are not used for routing yet",
+  "model_list[].litellm_params.tags": "tag-based routing is not implemented yet",
+  "model_list[].litellm_params.max_tokens": "per-deployment default parameters are not applied yet",
+  "model_list[].litellm_params.temperature": "per-deployment default parameters are not applied yet",
+  "model_list[].litellm_params.drop_params": "unsupported parameters are forwarded as sent",
+  "model_list[].litellm_params.mock_response": "use the fake/ provider or `pharos mock-upstream` instead",
+  "model_list[].litellm_params.extra_headers": "extra upstream headers are not sent yet",
+  "router_settings.model_group_alias": "model group aliases are not implemented yet",
+  "router_settings.cache_responses": "use litellm_settings.cache",
+  "router_settings.provider_budget_config": "provider budgets are not implemented yet",
+  "litellm_settings.cache_params.redis_startup_nodes": "Redis Cluster is not supported yet",
+  "litellm_settings.cache_params.similarity_threshold": "semantic caching is not implemented",
+  "litellm_settings.drop_params": "unsupported parameters are forwarded as sent",
+  "litellm_settings.turn_off_message_logging": "Pharos never logs message content",
+  "litellm_settings.redact_user_api_key_info": "Pharos always redacts keys",
+  "litellm_settings.max_budget": "a proxy-wide budget is not implemented yet; use key budgets",
+  "litellm_settings.budget_duration": "a proxy-wide budget is not implemented yet; use key budgets",
+  "litellm_settings.guardrails": "use the top-level `guardrails:` list",
+  "general_settings.max_response_size_mb": "response size limits are not enforced yet",
+  "general_settings.proxy_budget_rescheduler_min_time": "budgets reset on their own schedule",
+  "general_settings.proxy_budget_rescheduler_max_time": "budgets reset on their own schedule",
+  "general_settings.disable_master_key_return": "the master key is never returned",
+  "general_settings.enforce_user_param": "the `user` parameter is not enforced yet",
+  "general_settings.allowed_routes": "route allow-lists are not implemented yet",
+  "general_settings.ui_access_mode": "Pharos has no admin UI",
+  "advanced.log_requests": "per-request logging follows LITELLM_LOG",
+  "advanced.log_responses": "Pharos never logs message content",
+  "advanced.mask_sensitive_data": "Pharos always redacts keys",
+};

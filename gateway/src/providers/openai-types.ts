@@ -1,0 +1,126 @@
+/**
+ * The OpenAI wire shapes Pharos speaks to clients (the subset it reads or writes).
+ * Request bodies are kept as the client sent them (unknown fields pass through), so they are
+ * typed as records with the fields Pharos looks at.
+ */
+
+export type Operation = "chat" | "text_completion" | "embeddings";
+
+export interface ChatMessage {
+  role: string;
+  content?: string | null | ContentPart[];
+  name?: string;
+  tool_calls?: unknown[];
+  tool_call_id?: string;
+}
+
+export interface ContentPart {
+  type: string;
+  text?: string;
+  [key: string]: unknown;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  n?: number;
+  stop?: string | string[];
+  seed?: number;
+  response_format?: { type: string; json_schema?: unknown };
+  tools?: unknown[];
+  tool_choice?: unknown;
+  user?: string;
+  [key: string]: unknown;
+}
+
+export interface CompletionRequest {
+  model: string;
+  prompt: string | string[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string | string[];
+  [key: string]: unknown;
+}
+
+export interface EmbeddingRequest {
+  model: string;
+  input: string | string[] | number[] | number[][];
+  encoding_format?: "float" | "base64";
+  dimensions?: number;
+  input_type?: string;
+  [key: string]: unknown;
+}
+
+export type RequestBody = ChatRequest | CompletionRequest | EmbeddingRequest;
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: { role: "assistant"; content: string | null; tool_calls?: unknown[] };
+    finish_reason: string | null;
+    logprobs?: unknown;
+  }>;
+  usage?: Usage;
+  system_fingerprint?: string | null;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    delta: { role?: "assistant"; content?: string | null; tool_calls?: unknown[] };
+    finish_reason: string | null;
+  }>;
+  usage?: Usage | null;
+}
+
+export interface TextCompletion {
+  id: string;
+  object: "text_completion";
+  created: number;
+  model: string;
+  choices: Array<{ index: number; text: string; finish_reason: string | null; logprobs: unknown }>;
+  usage?: Usage;
+}
+
+export interface EmbeddingResponse {
+  object: "list";
+  data: Array<{ object: "embedding"; index: number; embedding: number[] | string }>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+export type CompletionChunk = TextCompletion;
+export type ResponseBody = ChatCompletion | TextCompletion | EmbeddingResponse;
+export type StreamChunk = ChatCompletionChunk | CompletionChunk;
+
+/** The text of a message's content, whether a string or a list of parts. */
+export function contentText(content: ChatMessage["content"]): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let text = "";
+  for (const part of content) if (typeof part.text === "string") text += text === "" ? part.text : `\n${part.text}`;
+  return text;
+}
