@@ -58,6 +58,8 @@ export const ERRORS = {
   context_window_exceeded: spec(400, "context_window_exceeded"),
   content_policy_violation: spec(400, "content_policy_violation"),
   // -- the gateway itself ---------------------------------------------------------------------
+  /** The client went away before the answer (nginx's 499): never sent, used in logs and metrics. */
+  client_closed_request: spec(499, "client_closed_request"),
   service_unavailable: spec(503, "service_unavailable"),
   internal_error: spec(500, "internal_server_error"),
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,0 +1,120 @@
+/**
+ * `pharos serve`: config → logger → gateway → listen. One process by default; a primary with
+ * N workers (cluster.ts) when --num-workers > 1, worker recycling or the separate health app
+ * is asked for. SIGTERM drains in-flight requests (streams included), then exits 0.
+ */
+import cluster from "node:cluster";
+import type { Logger } from "pino";
+import { attachWorker, runPrimary } from "../cluster.ts";
+import type { PrimaryHandle } from "../cluster.ts";
+import { loadConfigFile, loadEmbeddedDefault } from "../config/load.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { buildTable, createGateway, createTransports, healthSources } from "../gateway.ts";
+import { createHealthApp } from "../health-app.ts";
+import type { HealthSources } from "../http/health.ts";
+import { listen } from "../server.ts";
+import { createLogger } from "../telemetry/logger.ts";
+import { PHAROS_VERSION } from "../version.ts";
+import type { ServeArgs } from "./args.ts";
+
+const DEFAULT_PORT = 4000;
+const DEFAULT_HEALTH_PORT = 4001;
+const DEFAULT_DRAIN_SECONDS = 30;
+
+export interface ServePlan {
+  readonly host: string;
+  readonly port: number;
+  readonly healthPort: number | undefined;
+  readonly workers: number;
+  readonly maxRequests: number;
+  readonly graceMs: number;
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** Flags win over environment variables, which win over the config's proxy_server block. */
+export function planServe(args: ServeArgs, loaded: LoadedConfig, env: NodeJS.ProcessEnv): ServePlan {
+  const separateHealth = env["SEPARATE_HEALTH_APP"] === "1" || env["SEPARATE_HEALTH_APP"]?.toLowerCase() === "true";
+  const healthPort = args.healthPort ?? (separateHealth ? (envInt(env, "SEPARATE_HEALTH_PORT") ?? DEFAULT_HEALTH_PORT) : undefined);
+  return {
+    host: args.host ?? loaded.config.proxy_server?.host ?? "0.0.0.0",
+    port: args.port ?? envInt(env, "PORT") ?? loaded.config.proxy_server?.port ?? DEFAULT_PORT,
+    healthPort,
+    workers: args.numWorkers ?? envInt(env, "NUM_WORKERS") ?? loaded.config.proxy_server?.num_workers ?? 1,
+    maxRequests: args.maxRequestsBeforeRestart ?? envInt(env, "MAX_REQUESTS_BEFORE_RESTART") ?? 0,
+    graceMs: (args.drainTimeoutSeconds ?? envInt(env, "PHAROS_DRAIN_TIMEOUT") ?? DEFAULT_DRAIN_SECONDS) * 1000,
+  };
+}
+
+export async function serveCommand(args: ServeArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const loaded = args.config === undefined ? loadEmbeddedDefault(env) : loadConfigFile(args.config, env);
+  const logger = createLogger(env, args.debug || loaded.config.litellm_settings.set_verbose === true);
+  const plan = planServe(args, loaded, env);
+  const clustered = plan.workers > 1 || plan.healthPort !== undefined || plan.maxRequests > 0;
+  if (clustered && cluster.isPrimary) return startPrimary(loaded, plan, logger, env);
+  return startWorker(loaded, plan, logger, env, clustered);
+}
+
+async function startWorker(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env: NodeJS.ProcessEnv, clustered: boolean): Promise<void> {
+  const gateway = createGateway(loaded, { logger, env });
+  const running = await listen(gateway.app, plan.host, plan.port);
+  const drain = async (graceMs: number): Promise<void> => {
+    await running.drain(graceMs);
+    await gateway.close();
+  };
+  let served = 0;
+  if (clustered) {
+    const worker = attachWorker({ maxRequests: plan.maxRequests, served: () => served, drain });
+    running.server.on("request", () => {
+      served += 1;
+      worker.noteRequest();
+    });
+    return;
+  }
+  const stop = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, "draining in-flight requests before exit");
+    void drain(plan.graceMs).finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  logger.info(
+    { version: PHAROS_VERSION, config: loaded.source, groups: gateway.table.groupNames, deployments: gateway.table.all.length },
+    `Pharos listening on http://${plan.host}:${running.port}`,
+  );
+}
+
+function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env: NodeJS.ProcessEnv): void {
+  // Validate before forking: a bad config fails once, in the foreground.
+  const transports = createTransports();
+  const { table } = buildTable(loaded, transports, env);
+  const probes = healthSources(loaded, table);
+  const sources: HealthSources = {
+    deployments: () => probes.deployments(),
+    readiness: async () => {
+      const base = await probes.readiness();
+      const listening = handle.listening();
+      const stopping = handle.shuttingDown();
+      const ready = base.ready && listening > 0 && !stopping;
+      return { ready, body: { ...base.body, status: stopping ? "draining" : ready ? "healthy" : "starting", workers: listening } };
+    },
+  };
+  const handle: PrimaryHandle = runPrimary({
+    workers: plan.workers,
+    graceMs: plan.graceMs,
+    logger,
+    onFirstListening: async () => {
+      logger.info({ version: PHAROS_VERSION, config: loaded.source, workers: plan.workers, groups: table.groupNames }, `Pharos listening on http://${plan.host}:${plan.port}`);
+      if (plan.healthPort === undefined) return () => transports.close();
+      const healthApp = createHealthApp({ logger, masterKey: loaded.config.general_settings.master_key, sources });
+      const running = await listen(healthApp, plan.host, plan.healthPort);
+      logger.info(`health app listening on http://${plan.host}:${running.port}`);
+      return async () => {
+        await running.drain(1000);
+        await transports.close();
+      };
+    },
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The composition root: from a loaded config, build every part of one gateway process
+ * (transports, deployment table, router, pipeline, routes, app) in boot order, and close
+ * them in reverse. `serve` runs one of these per worker; tests may build one in-process.
+ */
+import type Koa from "koa";
+import type { Logger } from "pino";
+import { createApp } from "./app.ts";
+import { ConfigError } from "./config/load.ts";
+import type { LoadedConfig } from "./config/load.ts";
+import { chatCompletionRoutes } from "./http/chat-completions.ts";
+import { completionRoutes } from "./http/completions.ts";
+import { embeddingRoutes } from "./http/embeddings.ts";
+import { deploymentHealthRoutes, publicHealthRoutes } from "./http/health.ts";
+import type { HealthSources, ReadinessReport } from "./http/health.ts";
+import { modelRoutes } from "./http/models.ts";
+import type { ProxyDeps } from "./http/proxy-handler.ts";
+import { MockUpstream } from "./mock/mock-upstream.ts";
+import { Pipeline } from "./pipeline.ts";
+import { InProcessTransport } from "./providers/in-process-transport.ts";
+import { HttpTransports } from "./providers/transport.ts";
+import type { RequestObserver, RequestState } from "./request-state.ts";
+import { buildDeployments } from "./router/deployments.ts";
+import type { DeploymentTable, TransportSource } from "./router/deployments.ts";
+import { probeAll } from "./router/health-report.ts";
+import { Router } from "./router/router.ts";
+import { PHAROS_VERSION } from "./version.ts";
+
+export interface GatewayOptions {
+  readonly logger: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface Gateway {
+  readonly app: Koa<RequestState>;
+  readonly table: DeploymentTable;
+  readonly health: HealthSources;
+  close(): Promise<void>;
+}
+
+const MEGABYTE = 1024 * 1024;
+const DEFAULT_BODY_LIMIT_MB = 10;
+const DEFAULT_PROBE_TIMEOUT_SECONDS = 10;
+
+/** Transports for a config: undici pools per origin, one in-process mock for `fake/` models. */
+export function createTransports(): TransportSource & { close(): Promise<void> } {
+  const http = new HttpTransports();
+  let inProcess: InProcessTransport | undefined;
+  return {
+    http: (origin) => http.forOrigin(origin),
+    inProcess: () => (inProcess ??= new InProcessTransport(new MockUpstream())),
+    close: () => http.close(),
+  };
+}
+
+/** The deployment table, or a ConfigError listing every deployment problem. */
+export function buildTable(loaded: LoadedConfig, transports: TransportSource, env: NodeJS.ProcessEnv): { table: DeploymentTable; warnings: string[] } {
+  const built = buildDeployments(loaded.config, env, transports);
+  if (built.problems.length > 0) throw new ConfigError(loaded.source, built.problems);
+  return { table: built.table, warnings: built.warnings };
+}
+
+export function healthSources(loaded: LoadedConfig, table: DeploymentTable): HealthSources {
+  const config = loaded.config;
+  const probeTimeoutMs = (config.health_check?.health_check_timeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS) * 1000;
+  const cache = config.litellm_settings.cache === true ? (config.litellm_settings.cache_params?.type ?? "local") : null;
+  return {
+    readiness: async (): Promise<ReadinessReport> => ({
+      ready: true,
+      body: { status: "healthy", db: "Not connected", cache, litellm_version: PHAROS_VERSION, pharos_version: PHAROS_VERSION },
+    }),
+    deployments: () => probeAll(table, { timeoutMs: probeTimeoutMs, expectedField: config.health_check?.expected_response_field }),
+  };
+}
+
+export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Gateway {
+  const env = options.env ?? process.env;
+  const logger = options.logger;
+  const config = loaded.config;
+  const transports = createTransports();
+  const { table, warnings } = buildTable(loaded, transports, env);
+  for (const warning of [...loaded.warnings, ...warnings]) logger.warn(warning);
+
+  const router = new Router({ table, settings: config.router_settings });
+  const pipeline = new Pipeline({ table, router, logger });
+  const observers: RequestObserver[] = [];
+  const health = healthSources(loaded, table);
+  const proxy: ProxyDeps = { pipeline, bodyLimitBytes: (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE };
+  const bootEpochSeconds = Math.floor(Date.now() / 1000);
+
+  const masterKey = config.general_settings.master_key;
+  if (masterKey === undefined) logger.warn("no master key configured (general_settings.master_key or LITELLM_MASTER_KEY): every route is open");
+
+  const app = createApp({
+    logger,
+    observers,
+    masterKey,
+    publicRoutes: (routes) => {
+      publicHealthRoutes(routes, health);
+    },
+    apiRoutes: (routes) => {
+      chatCompletionRoutes(routes, proxy);
+      completionRoutes(routes, proxy);
+      embeddingRoutes(routes, proxy);
+      modelRoutes(routes, table, bootEpochSeconds);
+      deploymentHealthRoutes(routes, health);
+    },
+  });
+
+  return {
+    app,
+    table,
+    health,
+    close: () => transports.close(),
+  };
+}

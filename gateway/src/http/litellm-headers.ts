@@ -1,0 +1,27 @@
+/**
+ * The `x-litellm-*` response headers existing load tests and dashboards read, in one place.
+ */
+import type { RequestState } from "../request-state.ts";
+
+/** Milliseconds with three decimals: sub-millisecond overhead stays visible. */
+export function formatMs(ms: number): string {
+  return (Math.round(ms * 1000) / 1000).toString();
+}
+
+export function litellmHeaders(state: RequestState, totalMs: number, includeCost: boolean): Record<string, string> {
+  const deployment = state.deployment;
+  const headers: Record<string, string> = {
+    "x-litellm-call-id": state.callId,
+    "x-litellm-response-duration-ms": formatMs(totalMs),
+    "x-litellm-overhead-duration-ms": formatMs(Math.max(0, totalMs - state.upstreamMs)),
+    "x-litellm-attempted-retries": String(state.attemptedRetries),
+    "x-litellm-attempted-fallbacks": String(state.attemptedFallbacks),
+  };
+  if (state.group !== undefined) headers["x-litellm-model-group"] = state.group;
+  if (deployment !== undefined) {
+    headers["x-litellm-model-id"] = deployment.id;
+    headers["x-litellm-model-api-base"] = deployment.apiBaseForHeader;
+  }
+  if (includeCost) headers["x-litellm-response-cost"] = String(state.costUsd);
+  return headers;
+}

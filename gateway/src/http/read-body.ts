@@ -1,0 +1,44 @@
+/**
+ * Reads a request body as one JSON object, under a size limit. JSON sent with curl's default
+ * form content type is accepted, as LiteLLM does; other non-JSON media types get a 415.
+ */
+import { GatewayError } from "../errors.ts";
+import type { PharosContext } from "../request-state.ts";
+
+const JSON_LIKE = /^(application\/(json|[\w.+-]+\+json|x-www-form-urlencoded)|text\/plain)\s*(;|$)/i;
+
+export async function readJsonBody(ctx: PharosContext, limitBytes: number): Promise<Record<string, unknown>> {
+  const type = ctx.get("content-type");
+  if (type !== "" && !JSON_LIKE.test(type)) {
+    throw new GatewayError("unsupported_media_type", `Content-Type '${type.split(";")[0]}' is not supported: send the request body as application/json`);
+  }
+  const declared = Number(ctx.get("content-length") || "0");
+  if (declared > limitBytes) throw tooLarge(ctx, limitBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limitBytes) throw tooLarge(ctx, limitBytes);
+    chunks.push(buffer);
+  }
+  const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") throw new GatewayError("invalid_json", "The request body is empty: expected a JSON object");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new GatewayError("invalid_json", `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new GatewayError("invalid_json", "The request body must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+function tooLarge(ctx: PharosContext, limitBytes: number): GatewayError {
+  // The rest of the body is not read: close the connection rather than drain it.
+  ctx.set("connection", "close");
+  const megabytes = Math.round((limitBytes / 1024 / 1024) * 100) / 100;
+  return new GatewayError("payload_too_large", `The request body is larger than the ${megabytes} MB limit (general_settings.max_request_size_mb)`);
+}

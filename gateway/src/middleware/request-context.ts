@@ -1,0 +1,63 @@
+/**
+ * Stage 1: every request gets a call id (a client-sent `x-litellm-call-id` is kept), its
+ * arrival time, and, when it ends, one RequestRecord handed to every observer.
+ */
+import { randomUUID } from "node:crypto";
+import type { Middleware } from "koa";
+import type { Logger } from "pino";
+import { newRequestState } from "../request-state.ts";
+import type { RequestObserver, RequestRecord, RequestState } from "../request-state.ts";
+
+const CALL_ID = /^[\w.:-]{1,128}$/;
+
+export function requestContext(observers: readonly RequestObserver[], logger: Logger): Middleware<RequestState> {
+  return async (ctx, next) => {
+    const startedAt = performance.now();
+    const sent = ctx.get("x-litellm-call-id");
+    const callId = sent !== "" && CALL_ID.test(sent) ? sent : randomUUID();
+    ctx.state = newRequestState(callId, startedAt);
+    ctx.set("x-litellm-call-id", callId);
+    try {
+      await next();
+    } finally {
+      if (observers.length > 0) notify(observers, recordOf(ctx.state, ctx.method, ctx.status, performance.now() - startedAt), logger);
+    }
+  };
+}
+
+function recordOf(state: RequestState, method: string, status: number, durationMs: number): RequestRecord {
+  return {
+    callId: state.callId,
+    route: state.route,
+    method,
+    status,
+    op: state.op,
+    group: state.group,
+    deployment: state.deployment,
+    auth: state.auth,
+    stream: state.stream,
+    startedAtEpochMs: state.startedAtEpochMs,
+    durationMs,
+    upstreamMs: state.upstreamMs,
+    overheadMs: Math.max(0, durationMs - state.upstreamMs),
+    timeToFirstChunkMs: state.timeToFirstChunkMs,
+    usage: state.usage,
+    costUsd: state.costUsd,
+    attemptedRetries: state.attemptedRetries,
+    attemptedFallbacks: state.attemptedFallbacks,
+    cacheResult: state.cacheResult,
+    errorCode: state.errorCode,
+    errorMessage: state.errorMessage,
+    finishReasons: state.finishReasons,
+  };
+}
+
+function notify(observers: readonly RequestObserver[], record: RequestRecord, logger: Logger): void {
+  for (const observer of observers) {
+    try {
+      observer(record);
+    } catch (error) {
+      logger.error({ err: error, callId: record.callId }, "a request observer failed");
+    }
+  }
+}

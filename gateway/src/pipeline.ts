@@ -1,0 +1,186 @@
+/**
+ * The proxied request, stage by stage, for the three OpenAI operations:
+ * resolve the model group → route (strategy, retries, fallbacks) → call the deployment →
+ * answer as JSON or as an SSE stream, with the x-litellm-* headers, usage and cost.
+ * Optional stages (guardrails, cache, spend) plug in here, in this order:
+ * guardrails in → cache get → route → guardrails out → cache set → (observers: spend, metrics).
+ */
+import type { Logger } from "pino";
+import { GatewayError } from "./errors.ts";
+import type { GatewayParams } from "./http/gateway-params.ts";
+import { litellmHeaders } from "./http/litellm-headers.ts";
+import { SseWriter } from "./http/sse.ts";
+import { callDeployment } from "./providers/call-upstream.ts";
+import type { CallRequest, JsonResult, StreamResult, UpstreamStream } from "./providers/call-upstream.ts";
+import type { ChatRequest, Operation, RequestBody } from "./providers/openai-types.ts";
+import type { StreamEvent } from "./providers/provider.ts";
+import type { PharosContext, RequestState } from "./request-state.ts";
+import type { Deployment, DeploymentMode, DeploymentTable } from "./router/deployments.ts";
+import type { Router } from "./router/router.ts";
+import { costOf } from "./spend/pricing.ts";
+
+export interface PipelineOptions {
+  readonly table: DeploymentTable;
+  readonly router: Router;
+  readonly logger: Logger;
+}
+
+const MODES: Record<Operation, ReadonlySet<DeploymentMode>> = {
+  chat: new Set(["chat", "completion"]),
+  text_completion: new Set(["chat", "completion"]),
+  embeddings: new Set(["embedding"]),
+};
+
+const OPERATION_NAMES: Record<Operation, string> = { chat: "chat completions", text_completion: "text completions", embeddings: "embeddings" };
+
+const CAN_SERVE: Record<Operation, (deployment: Deployment) => boolean> = {
+  chat: (deployment) => deployment.adapter.operations.has("chat") && MODES.chat.has(deployment.mode),
+  text_completion: (deployment) => deployment.adapter.operations.has("text_completion") && MODES.text_completion.has(deployment.mode),
+  embeddings: (deployment) => deployment.adapter.operations.has("embeddings") && MODES.embeddings.has(deployment.mode),
+};
+
+function unknownModel(group: string, known: readonly string[]): GatewayError {
+  const shown = known.length > 20 ? `${known.slice(0, 20).join(", ")}, … (${known.length} in all)` : known.join(", ");
+  return new GatewayError("unknown_model", `Model group '${group}' does not exist. Available model groups: ${shown || "(none configured)"}`, { param: "model" });
+}
+
+/** Aborts when the client closes the connection before the response is complete. */
+function clientGoneSignal(ctx: PharosContext): AbortSignal {
+  const controller = new AbortController();
+  const res = ctx.res;
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+function payloadsOf(events: readonly StreamEvent[]): string[] {
+  return events.map((event) => event.raw ?? JSON.stringify(event.chunk));
+}
+
+function finishReasonsOf(body: unknown): string[] | undefined {
+  const choices = (body as { choices?: unknown }).choices;
+  if (!Array.isArray(choices)) return undefined;
+  const reasons: string[] = [];
+  for (const choice of choices) {
+    const reason = (choice as { finish_reason?: unknown }).finish_reason;
+    if (typeof reason === "string") reasons.push(reason);
+  }
+  return reasons;
+}
+
+export class Pipeline {
+  private readonly table: DeploymentTable;
+  private readonly router: Router;
+  private readonly logger: Logger;
+
+  constructor(options: PipelineOptions) {
+    this.table = options.table;
+    this.router = options.router;
+    this.logger = options.logger;
+  }
+
+  async run(ctx: PharosContext, op: Operation, body: RequestBody, _params: GatewayParams): Promise<void> {
+    const state = ctx.state;
+    const group = body.model;
+    state.op = op;
+    state.group = group;
+    const deployments = this.table.groups.get(group);
+    if (deployments === undefined) throw unknownModel(group, this.table.groupNames);
+    const canServe = CAN_SERVE[op];
+    if (!deployments.some(canServe)) {
+      throw new GatewayError("unsupported_operation", `Model group '${group}' does not serve ${OPERATION_NAMES[op]} (its deployments are ${deployments[0]!.mode} models)`, { param: "model" });
+    }
+    const stream = op !== "embeddings" && (body as ChatRequest).stream === true;
+    state.stream = stream;
+    const call: CallRequest = {
+      op,
+      body,
+      stream,
+      includeUsage: stream && (body as ChatRequest).stream_options?.include_usage === true,
+      ids: { id: state.callId, created: Math.floor(state.startedAtEpochMs / 1000) },
+      clientSignal: clientGoneSignal(ctx),
+    };
+    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call));
+    state.deployment = outcome.deployment;
+    state.attemptedRetries = outcome.attemptedRetries;
+    state.attemptedFallbacks = outcome.attemptedFallbacks;
+    if (outcome.value.kind === "json") this.sendJson(ctx, outcome.value);
+    else await this.sendStream(ctx, outcome.value.stream);
+  }
+
+  /** One attempt; its time waiting on the upstream counts as upstream time, success or not. */
+  private async attempt(state: RequestState, deployment: Deployment, call: CallRequest): Promise<JsonResult | StreamResult> {
+    state.deployment = deployment;
+    const started = performance.now();
+    try {
+      const result = await callDeployment(deployment, call);
+      state.upstreamMs += result.kind === "json" ? result.upstreamMs : result.stream.waitedMs;
+      return result;
+    } catch (error) {
+      state.upstreamMs += performance.now() - started;
+      throw error;
+    }
+  }
+
+  private sendJson(ctx: PharosContext, result: JsonResult): void {
+    const state = ctx.state;
+    const { parsed } = result;
+    state.usage = parsed.usage;
+    state.costUsd = costOf(parsed.usage, state.deployment!.price);
+    state.finishReasons = finishReasonsOf(parsed.body);
+    ctx.set(litellmHeaders(state, performance.now() - state.startedAt, true));
+    ctx.type = "application/json";
+    ctx.body = parsed.raw ?? JSON.stringify(parsed.body);
+  }
+
+  private async sendStream(ctx: PharosContext, stream: UpstreamStream): Promise<void> {
+    const state = ctx.state;
+    const writer = new SseWriter(ctx.res);
+    ctx.respond = false;
+    ctx.status = 200;
+    const upstreamBeforeCommit = stream.waitedMs;
+    writer.start(litellmHeaders(state, performance.now() - state.startedAt, false));
+    const finishReasons: string[] = [];
+    const collect = (events: readonly StreamEvent[]): void => {
+      for (const event of events) {
+        const reason = event.chunk.choices[0]?.finish_reason;
+        if (typeof reason === "string") finishReasons.push(reason);
+      }
+    };
+    collect(stream.first);
+    await writer.write(payloadsOf(stream.first));
+    state.timeToFirstChunkMs = performance.now() - state.startedAt;
+    let failure: GatewayError | undefined;
+    try {
+      while (writer.open) {
+        const events = await stream.next();
+        if (events === undefined) break;
+        collect(events);
+        await writer.write(payloadsOf(events));
+      }
+    } catch (error) {
+      failure = error instanceof GatewayError ? error : new GatewayError("upstream_connection", String(error), { cause: error });
+    } finally {
+      state.upstreamMs += stream.waitedMs - upstreamBeforeCommit;
+      state.usage = stream.usage;
+      state.costUsd = costOf(stream.usage, stream.deployment.price);
+      state.finishReasons = finishReasons;
+    }
+    if (!writer.open) {
+      // The client went away: stop the upstream request too.
+      stream.close();
+      state.errorCode = "client_closed_request";
+      state.errorMessage = "The client closed the connection during the stream";
+      return;
+    }
+    if (failure !== undefined) {
+      state.errorCode = failure.code;
+      state.errorMessage = failure.message;
+      this.logger.error({ callId: state.callId, code: failure.code, group: state.group, deployment: stream.deployment.id }, `stream failed mid-way: ${failure.message}`);
+      writer.end(JSON.stringify(failure.toBody()));
+      return;
+    }
+    writer.end();
+  }
+}

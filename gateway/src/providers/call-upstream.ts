@@ -1,0 +1,192 @@
+/**
+ * One call to one deployment: build the request, send it through the deployment's transport
+ * under its timeout, and either parse the whole answer or open the stream up to its first
+ * chunk. Every failure comes out as a GatewayError from the catalogue. No retries here.
+ */
+import { GatewayError } from "../errors.ts";
+import type { Deployment } from "../router/deployments.ts";
+import type { Operation, RequestBody } from "./openai-types.ts";
+import { UpstreamStreamFailure } from "./provider.ts";
+import type { ParsedResponse, ResponseIds, StreamDecoder, StreamEvent } from "./provider.ts";
+import { classifyNetworkError, classifyUpstreamStatus, parseRetryAfter, timeoutError } from "./upstream-errors.ts";
+import type { FailureSource } from "./upstream-errors.ts";
+import type { UpstreamResponse } from "./transport.ts";
+
+export interface CallRequest {
+  readonly op: Operation;
+  /** The body to send (gateway-only parameters already removed). */
+  readonly body: RequestBody;
+  readonly stream: boolean;
+  /** The client asked for a usage chunk in the stream. */
+  readonly includeUsage: boolean;
+  readonly ids: ResponseIds;
+  /** Aborts when the client goes away. */
+  readonly clientSignal: AbortSignal;
+}
+
+export interface JsonResult {
+  readonly kind: "json";
+  readonly parsed: ParsedResponse;
+  /** Milliseconds spent waiting on the upstream. */
+  readonly upstreamMs: number;
+}
+
+export interface StreamResult {
+  readonly kind: "stream";
+  readonly stream: UpstreamStream;
+}
+
+const CLIENT_GONE = Symbol("client gone");
+const TIMED_OUT = Symbol("timed out");
+
+/** Headroom so our own timer (which knows the config value) fires before undici's. */
+const TRANSPORT_TIMEOUT_SLACK_MS = 1000;
+
+export function clientGoneError(): GatewayError {
+  return new GatewayError("client_closed_request", "The client closed the connection before the answer was complete");
+}
+
+function sourceOf(deployment: Deployment): FailureSource {
+  return { provider: deployment.adapter.kind, deploymentId: deployment.id, group: deployment.group };
+}
+
+/** Any failure during a call, as a GatewayError. */
+function toFailure(error: unknown, deployment: Deployment, signal: AbortSignal, timeoutMs: number): GatewayError {
+  if (signal.aborted && signal.reason === CLIENT_GONE) return clientGoneError();
+  if (signal.aborted && signal.reason === TIMED_OUT) return timeoutError(sourceOf(deployment), timeoutMs / 1000);
+  if (error instanceof GatewayError) return error;
+  if (error instanceof UpstreamStreamFailure) return classifyUpstreamStatus(error.status, { message: error.message, code: undefined }, sourceOf(deployment));
+  const network = classifyNetworkError(error, sourceOf(deployment), timeoutMs / 1000);
+  if (network !== undefined) return network;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new GatewayError("upstream_connection", `call to deployment ${deployment.id} failed: ${reason}`, { cause: error });
+}
+
+export async function callDeployment(deployment: Deployment, request: CallRequest): Promise<JsonResult | StreamResult> {
+  if (request.clientSignal.aborted) throw clientGoneError();
+  const upstreamRequest = deployment.adapter.buildRequest(request.op, request.body, deployment.target, request.stream);
+  const timeoutMs = request.stream ? deployment.streamTimeoutMs : deployment.timeoutMs;
+  const controller = new AbortController();
+  const onClientGone = (): void => controller.abort(CLIENT_GONE);
+  request.clientSignal.addEventListener("abort", onClientGone, { once: true });
+  const timer = setTimeout(() => controller.abort(TIMED_OUT), timeoutMs);
+  const release = (): void => {
+    clearTimeout(timer);
+    request.clientSignal.removeEventListener("abort", onClientGone);
+  };
+  const started = performance.now();
+  let response: UpstreamResponse | undefined;
+  try {
+    const transportTimeout = timeoutMs + TRANSPORT_TIMEOUT_SLACK_MS;
+    response = await deployment.transport.request(upstreamRequest, { signal: controller.signal, headersTimeoutMs: transportTimeout, bodyTimeoutMs: transportTimeout });
+    if (response.status < 200 || response.status >= 300) {
+      const text = await response.text();
+      const detail = deployment.adapter.parseError(response.status, text);
+      throw classifyUpstreamStatus(response.status, detail, sourceOf(deployment), parseRetryAfter(response.headers["retry-after"]));
+    }
+    if (!request.stream) {
+      const text = await response.text();
+      const upstreamMs = performance.now() - started;
+      const parsed = deployment.adapter.parseResponse(request.op, text, deployment.target, request.body, request.ids);
+      release();
+      return { kind: "json", parsed, upstreamMs };
+    }
+    const decoder = deployment.adapter.createStreamDecoder(request.op, deployment.target, { ...request.ids, includeUsage: request.includeUsage });
+    const headersMs = performance.now() - started;
+    const stream = new UpstreamStream({ deployment, response, decoder, controller, timer, release, timeoutMs, started, headersMs });
+    await stream.open();
+    return { kind: "stream", stream };
+  } catch (error) {
+    release();
+    response?.discard();
+    throw toFailure(error, deployment, controller.signal, timeoutMs);
+  }
+}
+
+interface StreamParts {
+  readonly deployment: Deployment;
+  readonly response: UpstreamResponse;
+  readonly decoder: StreamDecoder;
+  readonly controller: AbortController;
+  /** The call's timer: re-armed by every chunk, so the timeout is an idle timeout. */
+  readonly timer: NodeJS.Timeout;
+  readonly release: () => void;
+  readonly timeoutMs: number;
+  /** performance.now() when the request was sent. */
+  readonly started: number;
+  /** Milliseconds from sending to the response headers. */
+  readonly headersMs: number;
+}
+
+/**
+ * An upstream stream opened up to its first chunk. `next()` yields the following chunks;
+ * the timeout is an idle timeout, re-armed by every chunk.
+ */
+export class UpstreamStream {
+  readonly deployment: Deployment;
+  /** The chunks decoded while opening (sent once the response is committed). */
+  first: StreamEvent[] = [];
+  /** Milliseconds from sending the request to the first decoded chunk. */
+  firstChunkMs = 0;
+  /** Milliseconds spent waiting on the upstream so far (from sending the request). */
+  waitedMs: number;
+  private readonly parts: StreamParts;
+  private readonly iterator: AsyncIterator<Uint8Array | string>;
+  private readonly text = new TextDecoder();
+  private ended = false;
+
+  constructor(parts: StreamParts) {
+    this.parts = parts;
+    this.deployment = parts.deployment;
+    this.waitedMs = parts.headersMs;
+    this.iterator = parts.response.body[Symbol.asyncIterator]();
+  }
+
+  get usage(): StreamDecoder["usage"] {
+    return this.parts.decoder.usage;
+  }
+
+  /** Reads until the first chunk; throws (retryable) when the stream fails before it. */
+  async open(): Promise<void> {
+    const events = await this.next();
+    if (events === undefined) throw new GatewayError("upstream_malformed", `${this.deployment.adapter.kind} upstream ended the stream before sending any chunk (deployment ${this.deployment.id})`);
+    this.first = events;
+    this.firstChunkMs = performance.now() - this.parts.started;
+  }
+
+  /** The next chunks, or undefined when the upstream finished. Throws GatewayError on failure. */
+  async next(): Promise<StreamEvent[] | undefined> {
+    if (this.ended) return undefined;
+    try {
+      while (true) {
+        const waitStart = performance.now();
+        const { value, done } = await this.iterator.next();
+        this.waitedMs += performance.now() - waitStart;
+        this.parts.timer.refresh();
+        if (done === true) {
+          this.finish();
+          const rest = this.parts.decoder.end();
+          return rest.length > 0 ? rest : undefined;
+        }
+        const events = this.parts.decoder.push(typeof value === "string" ? value : this.text.decode(value, { stream: true }));
+        if (events.length > 0) return events;
+      }
+    } catch (error) {
+      this.close();
+      throw toFailure(error, this.deployment, this.parts.controller.signal, this.parts.timeoutMs);
+    }
+  }
+
+  /** Stops the upstream request (client gone, or an error already sent). */
+  close(): void {
+    if (this.ended) return;
+    this.finish();
+    if (!this.parts.controller.signal.aborted) this.parts.controller.abort(CLIENT_GONE);
+    this.parts.response.discard();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.parts.release();
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Google AI Studio (`gemini/`): generateContent and streamGenerateContent?alt=sse for chat,
+ * batchEmbedContents for embeddings. Messages, sampling parameters, tools, finish reasons and
+ * usage are translated both ways. The key travels in the x-goog-api-key header, never the URL.
+ */
+import { GatewayError } from "../errors.ts";
+import { sseSplitter } from "./framing.ts";
+import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
+import type { JsonObject } from "./json.ts";
+import { contentText } from "./openai-types.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, EmbeddingRequest, EmbeddingResponse, Operation, Usage } from "./openai-types.ts";
+import { UpstreamStreamFailure } from "./provider.ts";
+import type { ProviderAdapter, StreamDecoder, StreamEvent, UpstreamTarget } from "./provider.ts";
+
+const FINISH_REASONS: Record<string, string> = {
+  STOP: "stop",
+  MAX_TOKENS: "length",
+  SAFETY: "content_filter",
+  RECITATION: "content_filter",
+  BLOCKLIST: "content_filter",
+  PROHIBITED_CONTENT: "content_filter",
+  SPII: "content_filter",
+  IMAGE_SAFETY: "content_filter",
+};
+
+function headersFor(target: UpstreamTarget): Record<string, string> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (target.apiKey !== undefined) headers["x-goog-api-key"] = target.apiKey;
+  return headers;
+}
+
+function modelPath(target: UpstreamTarget, method: string, query = ""): string {
+  const extra = target.baseQuery === "" ? query : query === "" ? target.baseQuery : `${target.baseQuery}&${query.slice(1)}`;
+  return `${target.basePath}/v1beta/models/${encodeURIComponent(target.model)}:${method}${extra}`;
+}
+
+/** OpenAI chat request → Gemini GenerateContentRequest. */
+export function geminiRequest(body: ChatRequest): JsonObject {
+  const system: string[] = [];
+  const contents: JsonObject[] = [];
+  for (const message of body.messages) {
+    const text = contentText(message.content);
+    if (message.role === "system" || message.role === "developer") {
+      system.push(text);
+      continue;
+    }
+    if (message.role === "tool") {
+      contents.push({ role: "user", parts: [{ functionResponse: { name: message.name ?? message.tool_call_id ?? "tool", response: { content: text } } }] });
+      continue;
+    }
+    const role = message.role === "assistant" ? "model" : "user";
+    const parts: JsonObject[] = text === "" ? [] : [{ text }];
+    for (const call of message.tool_calls ?? []) {
+      const fn = isObject(call) && isObject(call["function"]) ? call["function"] : {};
+      const args = typeof fn["arguments"] === "string" ? safeJson(fn["arguments"]) : {};
+      parts.push({ functionCall: { name: String(fn["name"] ?? ""), args } });
+    }
+    contents.push({ role, parts: parts.length > 0 ? parts : [{ text: "" }] });
+  }
+  const out: JsonObject = { contents };
+  if (system.length > 0) out["systemInstruction"] = { parts: [{ text: system.join("\n") }] };
+  const config: JsonObject = {};
+  const maxTokens = body.max_tokens ?? body.max_completion_tokens;
+  if (maxTokens !== undefined) config["maxOutputTokens"] = maxTokens;
+  if (body.temperature !== undefined) config["temperature"] = body.temperature;
+  if (body.top_p !== undefined) config["topP"] = body.top_p;
+  if (body.n !== undefined) config["candidateCount"] = body.n;
+  if (body.seed !== undefined) config["seed"] = body.seed;
+  if (body.stop !== undefined) config["stopSequences"] = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (body.response_format?.type === "json_object" || body.response_format?.type === "json_schema") config["responseMimeType"] = "application/json";
+  if (Object.keys(config).length > 0) out["generationConfig"] = config;
+  if (Array.isArray(body.tools) && body.tools.length > 0) {
+    const declarations = body.tools.filter(isObject).map((tool) => tool["function"]).filter(isObject);
+    out["tools"] = [{ functionDeclarations: declarations }];
+  }
+  return out;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+function usageOf(response: JsonObject): Usage | undefined {
+  const meta = response["usageMetadata"];
+  if (!isObject(meta)) return undefined;
+  const prompt = typeof meta["promptTokenCount"] === "number" ? meta["promptTokenCount"] : 0;
+  const candidates = typeof meta["candidatesTokenCount"] === "number" ? meta["candidatesTokenCount"] : 0;
+  const thoughts = typeof meta["thoughtsTokenCount"] === "number" ? meta["thoughtsTokenCount"] : 0;
+  const completion = candidates + thoughts;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+interface CandidateParts {
+  readonly text: string;
+  readonly toolCalls: unknown[];
+  readonly finish: string | null;
+}
+
+function candidateOf(response: JsonObject, index: number): CandidateParts {
+  const candidates = Array.isArray(response["candidates"]) ? response["candidates"] : [];
+  const candidate = isObject(candidates[index]) ? candidates[index] : {};
+  const content = isObject(candidate["content"]) ? candidate["content"] : {};
+  const parts = Array.isArray(content["parts"]) ? content["parts"].filter(isObject) : [];
+  let text = "";
+  const toolCalls: unknown[] = [];
+  for (const part of parts) {
+    if (typeof part["text"] === "string" && part["thought"] !== true) text += part["text"];
+    const call = part["functionCall"];
+    if (isObject(call)) {
+      toolCalls.push({ id: `call_${toolCalls.length}`, type: "function", function: { name: String(call["name"] ?? ""), arguments: JSON.stringify(call["args"] ?? {}) } });
+    }
+  }
+  const reason = candidate["finishReason"];
+  const finish = typeof reason === "string" ? (toolCalls.length > 0 ? "tool_calls" : (FINISH_REASONS[reason] ?? "stop")) : null;
+  return { text, toolCalls, finish };
+}
+
+/** A prompt Gemini refused outright: a content-policy error, as LiteLLM reports it. */
+function failIfBlocked(response: JsonObject): void {
+  const feedback = response["promptFeedback"];
+  if (isObject(feedback) && typeof feedback["blockReason"] === "string") {
+    throw new GatewayError("content_policy_violation", `gemini blocked the prompt: ${feedback["blockReason"]}`);
+  }
+  const error = response["error"];
+  if (isObject(error)) {
+    const status = typeof error["code"] === "number" ? error["code"] : 500;
+    throw new UpstreamStreamFailure(status, typeof error["message"] === "string" ? error["message"] : "gemini stream error");
+  }
+}
+
+function embeddingText(input: EmbeddingRequest["input"]): string[] {
+  if (typeof input === "string") return [input];
+  if (Array.isArray(input) && input.every((item) => typeof item === "string")) return input as string[];
+  throw new GatewayError("unsupported_operation", "Gemini embeddings take text input (a string or a list of strings)", { param: "input" });
+}
+
+export const gemini: ProviderAdapter = {
+  kind: "gemini",
+  otelName: "gcp.gemini",
+  operations: new Set<Operation>(["chat", "embeddings"]),
+  streamFraming: "sse",
+
+  buildRequest(op, body, target, stream) {
+    const headers = headersFor(target);
+    if (op === "embeddings") {
+      const texts = embeddingText((body as EmbeddingRequest).input);
+      const model = `models/${target.model}`;
+      const dimensions = (body as EmbeddingRequest).dimensions;
+      const requests = texts.map((text) => ({ model, content: { parts: [{ text }] }, ...(dimensions === undefined ? {} : { outputDimensionality: dimensions }) }));
+      return { method: "POST", path: modelPath(target, "batchEmbedContents"), headers, body: JSON.stringify({ requests }) };
+    }
+    const path = stream ? modelPath(target, "streamGenerateContent", "?alt=sse") : modelPath(target, "generateContent");
+    return { method: "POST", path, headers, body: JSON.stringify(geminiRequest(body as ChatRequest)) };
+  },
+
+  parseResponse(op, text, target, request, ids) {
+    const response = parseUpstreamJson(text, "gemini");
+    if (op === "embeddings") {
+      const list = response["embeddings"];
+      if (!Array.isArray(list)) throw new GatewayError("upstream_malformed", 'gemini upstream embed response has no "embeddings" list');
+      const texts = embeddingText((request as EmbeddingRequest).input);
+      // Gemini reports no token count for embeddings: estimate 4 characters a token, as documented.
+      const tokens = texts.reduce((sum, item) => sum + Math.ceil(item.length / 4), 0);
+      const body: EmbeddingResponse = {
+        object: "list",
+        data: list.map((item, index) => ({ object: "embedding", index, embedding: (isObject(item) && Array.isArray(item["values"]) ? item["values"] : []) as number[] })),
+        model: target.model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+      return { body, usage: { prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens } };
+    }
+    failIfBlocked(response);
+    const count = Array.isArray(response["candidates"]) ? response["candidates"].length : 0;
+    if (count === 0) throw new GatewayError("upstream_malformed", "gemini upstream response has no candidates");
+    const usage = usageOf(response);
+    const choices: ChatCompletion["choices"] = [];
+    for (let index = 0; index < count; index++) {
+      const candidate = candidateOf(response, index);
+      choices.push({
+        index,
+        message: { role: "assistant", content: candidate.text, ...(candidate.toolCalls.length > 0 ? { tool_calls: candidate.toolCalls } : {}) },
+        finish_reason: candidate.finish ?? "stop",
+      });
+    }
+    const body: ChatCompletion = {
+      id: `chatcmpl-${ids.id}`,
+      object: "chat.completion",
+      created: ids.created,
+      model: target.model,
+      choices,
+      ...(usage === undefined ? {} : { usage }),
+    };
+    return { body, usage };
+  },
+
+  createStreamDecoder(_op, target, options): StreamDecoder {
+    const frames = sseSplitter();
+    let usage: Usage | undefined;
+    let first = true;
+    let finished = false;
+    const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: string | null): ChatCompletionChunk => ({
+      id: `chatcmpl-${options.id}`,
+      object: "chat.completion.chunk",
+      created: options.created,
+      model: target.model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+    const decode = (payloads: string[]): StreamEvent[] => {
+      const events: StreamEvent[] = [];
+      for (const payload of payloads) {
+        const response = parseUpstreamJson(payload, "gemini");
+        failIfBlocked(response);
+        const chunkUsage = usageOf(response);
+        if (chunkUsage !== undefined) usage = chunkUsage;
+        const candidate = candidateOf(response, 0);
+        if (candidate.text !== "" || candidate.toolCalls.length > 0 || first) {
+          const delta = {
+            ...(first ? { role: "assistant" as const } : {}),
+            content: candidate.text,
+            ...(candidate.toolCalls.length > 0 ? { tool_calls: candidate.toolCalls } : {}),
+          };
+          events.push({ chunk: chunk(delta, null) });
+          first = false;
+        }
+        if (candidate.finish !== null && !finished) {
+          finished = true;
+          events.push({ chunk: chunk({}, candidate.finish) });
+        }
+      }
+      return events;
+    };
+    return {
+      get usage() {
+        return usage;
+      },
+      push: (text) => decode(frames.push(text)),
+      end: () => {
+        const events = decode(frames.end());
+        if (options.includeUsage && usage !== undefined) events.push({ chunk: { ...chunk({}, null), choices: [], usage } });
+        return events;
+      },
+    };
+  },
+
+  parseError(_status, text) {
+    return errorMessageOf(text);
+  },
+
+  healthProbe(target) {
+    return { method: "GET", path: `${target.basePath}/v1beta/models${target.baseQuery}`, headers: headersFor(target) };
+  },
+};

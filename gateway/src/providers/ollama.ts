@@ -1,0 +1,281 @@
+/**
+ * Ollama's native API. `ollama_chat/` speaks /api/chat; `ollama/` speaks /api/generate (chat
+ * messages flattened into a prompt, as LiteLLM does); both embed with /api/embed. Streams are
+ * NDJSON, translated into OpenAI chunks; usage comes from prompt_eval_count / eval_count.
+ */
+import { GatewayError } from "../errors.ts";
+import { ndjsonSplitter } from "./framing.ts";
+import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
+import type { JsonObject } from "./json.ts";
+import { contentText } from "./openai-types.ts";
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatMessage,
+  ChatRequest,
+  CompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  Operation,
+  TextCompletion,
+  Usage,
+} from "./openai-types.ts";
+import { UpstreamStreamFailure } from "./provider.ts";
+import type { ProviderAdapter, ResponseIds, StreamDecoder, StreamEvent, UpstreamRequest, UpstreamTarget } from "./provider.ts";
+
+type Flavour = "chat" | "generate";
+
+const JSON_HEADERS = { "content-type": "application/json" } as const;
+
+function headersFor(target: UpstreamTarget): Record<string, string> {
+  // Ollama's cloud (ollama.com) takes a Bearer key; local servers ignore it.
+  return target.apiKey === undefined ? JSON_HEADERS : { ...JSON_HEADERS, authorization: `Bearer ${target.apiKey}` };
+}
+
+/** OpenAI sampling parameters → Ollama `options`. */
+export function ollamaOptions(body: ChatRequest | CompletionRequest): JsonObject | undefined {
+  const options: JsonObject = {};
+  const maxTokens = body.max_tokens ?? (body as ChatRequest).max_completion_tokens;
+  if (maxTokens !== undefined) options["num_predict"] = maxTokens;
+  if (body.temperature !== undefined) options["temperature"] = body.temperature;
+  if (body.top_p !== undefined) options["top_p"] = body.top_p;
+  if (body.stop !== undefined) options["stop"] = Array.isArray(body.stop) ? body.stop : [body.stop];
+  for (const name of ["seed", "frequency_penalty", "presence_penalty", "top_k", "repeat_penalty", "num_ctx"] as const) {
+    const value = body[name];
+    if (value !== undefined) options[name] = value;
+  }
+  return Object.keys(options).length === 0 ? undefined : options;
+}
+
+function formatOf(body: ChatRequest): unknown {
+  const format = body.response_format;
+  if (format === undefined) return undefined;
+  if (format.type === "json_object") return "json";
+  if (format.type === "json_schema" && isObject(format.json_schema)) return format.json_schema["schema"] ?? "json";
+  return undefined;
+}
+
+function ollamaMessages(messages: ChatMessage[]): JsonObject[] {
+  return messages.map((message) => {
+    const out: JsonObject = { role: message.role, content: contentText(message.content) };
+    if (message.tool_calls !== undefined) out["tool_calls"] = message.tool_calls;
+    return out;
+  });
+}
+
+/** Chat messages as one /api/generate prompt: system messages go to `system`, the rest to `prompt`. */
+export function flattenMessages(messages: ChatMessage[]): { system: string | undefined; prompt: string } {
+  const system = messages.filter((message) => message.role === "system").map((message) => contentText(message.content));
+  const turns = messages.filter((message) => message.role !== "system");
+  const only = turns[0];
+  if (turns.length === 1 && only !== undefined && only.role === "user") {
+    return { system: system.length > 0 ? system.join("\n") : undefined, prompt: contentText(only.content) };
+  }
+  const label = (role: string): string => role.charAt(0).toUpperCase() + role.slice(1);
+  const prompt = `${turns.map((message) => `${label(message.role)}: ${contentText(message.content)}`).join("\n")}\nAssistant:`;
+  return { system: system.length > 0 ? system.join("\n") : undefined, prompt };
+}
+
+function completionPrompt(body: CompletionRequest): string {
+  if (typeof body.prompt === "string") return body.prompt;
+  if (body.prompt.length === 1 && typeof body.prompt[0] === "string") return body.prompt[0];
+  throw new GatewayError("unsupported_operation", "Ollama completions take a single prompt, not a list", { param: "prompt" });
+}
+
+function usageOf(line: JsonObject): Usage | undefined {
+  const prompt = line["prompt_eval_count"];
+  const completion = line["eval_count"];
+  if (typeof prompt !== "number" && typeof completion !== "number") return undefined;
+  const promptTokens = typeof prompt === "number" ? prompt : 0;
+  const completionTokens = typeof completion === "number" ? completion : 0;
+  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+}
+
+function finishReason(line: JsonObject, hasToolCalls: boolean): string {
+  if (hasToolCalls) return "tool_calls";
+  return line["done_reason"] === "length" ? "length" : "stop";
+}
+
+function textOf(line: JsonObject, flavour: Flavour): string {
+  if (flavour === "generate") return typeof line["response"] === "string" ? line["response"] : "";
+  const message = line["message"];
+  return isObject(message) && typeof message["content"] === "string" ? message["content"] : "";
+}
+
+function toolCallsOf(line: JsonObject): unknown[] | undefined {
+  const message = line["message"];
+  if (!isObject(message) || !Array.isArray(message["tool_calls"])) return undefined;
+  return message["tool_calls"].map((call, index) => {
+    const fn = isObject(call) && isObject(call["function"]) ? call["function"] : {};
+    const args = fn["arguments"];
+    return {
+      id: `call_${index}`,
+      type: "function",
+      function: { name: String(fn["name"] ?? ""), arguments: typeof args === "string" ? args : JSON.stringify(args ?? {}) },
+    };
+  });
+}
+
+function embeddingResponse(line: JsonObject, model: string): EmbeddingResponse {
+  const vectors = line["embeddings"];
+  if (!Array.isArray(vectors)) throw new GatewayError("upstream_malformed", 'ollama upstream embed response has no "embeddings" list');
+  const tokens = typeof line["prompt_eval_count"] === "number" ? line["prompt_eval_count"] : 0;
+  return {
+    object: "list",
+    data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding: embedding as number[] })),
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
+
+function ollamaAdapter(flavour: Flavour): ProviderAdapter {
+  const kind = flavour === "chat" ? "ollama_chat" : "ollama";
+  const failIfError = (line: JsonObject): void => {
+    if (line["error"] !== undefined) throw new UpstreamStreamFailure(500, errorMessageOf(JSON.stringify(line)).message);
+  };
+
+  const buildRequest = (op: Operation, body: ChatRequest | CompletionRequest | EmbeddingRequest, target: UpstreamTarget, stream: boolean): UpstreamRequest => {
+    const headers = headersFor(target);
+    const base = target.basePath;
+    if (op === "embeddings") {
+      const input = (body as EmbeddingRequest).input;
+      return { method: "POST", path: `${base}/api/embed`, headers, body: JSON.stringify({ model: target.model, input: Array.isArray(input) ? input : [input] }) };
+    }
+    const outgoing: JsonObject = { model: target.model, stream };
+    const options = ollamaOptions(body as ChatRequest);
+    if (options !== undefined) outgoing["options"] = options;
+    if (op === "chat") {
+      const chat = body as ChatRequest;
+      const format = formatOf(chat);
+      if (format !== undefined) outgoing["format"] = format;
+      if (flavour === "chat") {
+        outgoing["messages"] = ollamaMessages(chat.messages);
+        if (chat.tools !== undefined) outgoing["tools"] = chat.tools;
+      } else {
+        const { system, prompt } = flattenMessages(chat.messages);
+        outgoing["prompt"] = prompt;
+        if (system !== undefined) outgoing["system"] = system;
+      }
+      for (const name of ["keep_alive", "think"] as const) if (chat[name] !== undefined) outgoing[name] = chat[name];
+      return { method: "POST", path: `${base}/api/${flavour === "chat" ? "chat" : "generate"}`, headers, body: JSON.stringify(outgoing) };
+    }
+    outgoing["prompt"] = completionPrompt(body as CompletionRequest);
+    return { method: "POST", path: `${base}/api/generate`, headers, body: JSON.stringify(outgoing) };
+  };
+
+  const wireFlavour = (op: Operation): Flavour => (op === "chat" ? flavour : "generate");
+
+  return {
+    kind,
+    otelName: "ollama",
+    operations: new Set<Operation>(["chat", "text_completion", "embeddings"]),
+    streamFraming: "ndjson",
+    buildRequest,
+
+    parseResponse(op, text, target, _request, ids: ResponseIds) {
+      const line = parseUpstreamJson(text, kind);
+      failIfError(line);
+      if (op === "embeddings") {
+        const body = embeddingResponse(line, target.model);
+        return { body, usage: { prompt_tokens: body.usage.prompt_tokens, completion_tokens: 0, total_tokens: body.usage.total_tokens } };
+      }
+      if (line["done"] !== true) throw new GatewayError("upstream_malformed", "ollama upstream response is not complete (done is not true)");
+      const usage = usageOf(line);
+      const content = textOf(line, wireFlavour(op));
+      if (op === "text_completion") {
+        const body: TextCompletion = {
+          id: `cmpl-${ids.id}`,
+          object: "text_completion",
+          created: ids.created,
+          model: target.model,
+          choices: [{ index: 0, text: content, finish_reason: finishReason(line, false), logprobs: null }],
+          ...(usage === undefined ? {} : { usage }),
+        };
+        return { body, usage };
+      }
+      const toolCalls = toolCallsOf(line);
+      const body: ChatCompletion = {
+        id: `chatcmpl-${ids.id}`,
+        object: "chat.completion",
+        created: ids.created,
+        model: target.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content, ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }) },
+            finish_reason: finishReason(line, toolCalls !== undefined),
+          },
+        ],
+        ...(usage === undefined ? {} : { usage }),
+      };
+      return { body, usage };
+    },
+
+    createStreamDecoder(op, target, options): StreamDecoder {
+      const frames = ndjsonSplitter();
+      const lineFlavour = wireFlavour(op);
+      let usage: Usage | undefined;
+      let first = true;
+      const chatChunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: string | null): ChatCompletionChunk => ({
+        id: `chatcmpl-${options.id}`,
+        object: "chat.completion.chunk",
+        created: options.created,
+        model: target.model,
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      });
+      const textChunk = (text: string, finish: string | null): TextCompletion => ({
+        id: `cmpl-${options.id}`,
+        object: "text_completion",
+        created: options.created,
+        model: target.model,
+        choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
+      });
+      const decode = (lines: string[]): StreamEvent[] => {
+        const events: StreamEvent[] = [];
+        for (const text of lines) {
+          const line = parseUpstreamJson(text, kind);
+          failIfError(line);
+          const content = textOf(line, lineFlavour);
+          const toolCalls = op === "chat" ? toolCallsOf(line) : undefined;
+          if (op === "chat") {
+            if (content !== "" || first || toolCalls !== undefined) {
+              const delta = { ...(first ? { role: "assistant" as const } : {}), content, ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }) };
+              events.push({ chunk: chatChunk(delta, null) });
+            }
+          } else if (content !== "") {
+            events.push({ chunk: textChunk(content, null) });
+          }
+          first = false;
+          if (line["done"] === true) {
+            usage = usageOf(line);
+            const finish = finishReason(line, toolCalls !== undefined);
+            events.push({ chunk: op === "chat" ? chatChunk({}, finish) : textChunk("", finish) });
+            if (options.includeUsage && usage !== undefined) {
+              const usageChunk = op === "chat" ? { ...chatChunk({}, null), choices: [], usage } : { ...textChunk("", null), choices: [], usage };
+              events.push({ chunk: usageChunk });
+            }
+          }
+        }
+        return events;
+      };
+      return {
+        get usage() {
+          return usage;
+        },
+        push: (text) => decode(frames.push(text)),
+        end: () => decode(frames.end()),
+      };
+    },
+
+    parseError(_status, text) {
+      return errorMessageOf(text);
+    },
+
+    healthProbe(target) {
+      return { method: "GET", path: `${target.basePath}/api/tags`, headers: headersFor(target) };
+    },
+  };
+}
+
+export const ollamaChat = ollamaAdapter("chat");
+export const ollamaGenerate = ollamaAdapter("generate");

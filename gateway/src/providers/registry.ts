@@ -1,0 +1,58 @@
+/**
+ * The only switch on provider kind: a model's prefix (`ollama_chat/llama3.2`) picks the adapter,
+ * its default api_base, the environment variable that holds its key, and its transport.
+ */
+import type { ProviderAdapter } from "./provider.ts";
+import { gemini } from "./gemini.ts";
+import { ollamaChat, ollamaGenerate } from "./ollama.ts";
+import { openAiCompatible } from "./openai-compatible.ts";
+import { voyage } from "./voyage.ts";
+
+export interface ProviderEntry {
+  readonly adapter: ProviderAdapter;
+  /** Used when litellm_params.api_base is absent; undefined means api_base is required. */
+  readonly defaultApiBase: string | undefined;
+  /** Environment variable read when litellm_params.api_key is absent. */
+  readonly apiKeyEnv: string | undefined;
+  /** Answered in-process by the mock upstream's code (no network). */
+  readonly inProcess: boolean;
+}
+
+const entry = (adapter: ProviderAdapter, defaultApiBase: string | undefined, apiKeyEnv: string | undefined, inProcess = false): ProviderEntry => ({
+  adapter,
+  defaultApiBase,
+  apiKeyEnv,
+  inProcess,
+});
+
+const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
+  openai: entry(openAiCompatible("openai", "openai"), "https://api.openai.com/v1", "OPENAI_API_KEY"),
+  hosted_vllm: entry(openAiCompatible("hosted_vllm", "vllm"), undefined, "HOSTED_VLLM_API_KEY"),
+  ollama: entry(ollamaGenerate, "http://localhost:11434", "OLLAMA_API_KEY"),
+  ollama_chat: entry(ollamaChat, "http://localhost:11434", "OLLAMA_API_KEY"),
+  gemini: entry(gemini, "https://generativelanguage.googleapis.com", "GEMINI_API_KEY"),
+  voyage: entry(voyage, "https://api.voyageai.com/v1", "VOYAGE_API_KEY"),
+  fake: entry(openAiCompatible("fake", "pharos.fake"), "http://in-process.invalid", undefined, true),
+};
+
+export const SUPPORTED_PROVIDERS: readonly string[] = Object.keys(PROVIDERS);
+
+export interface ResolvedModel {
+  readonly provider: ProviderEntry;
+  /** The model name sent upstream (the part after the prefix). */
+  readonly upstreamModel: string;
+}
+
+/** `ollama_chat/llama3.2` → Ollama chat adapter + `llama3.2`; a bare name is an OpenAI model. */
+export function resolveModel(model: string): ResolvedModel | { readonly error: string } {
+  const slash = model.indexOf("/");
+  if (slash === -1) return { provider: PROVIDERS["openai"]!, upstreamModel: model };
+  const prefix = model.slice(0, slash);
+  const provider = PROVIDERS[prefix];
+  if (provider === undefined) {
+    return { error: `provider "${prefix}" is not supported (supported prefixes: ${SUPPORTED_PROVIDERS.map((name) => `${name}/`).join(", ")})` };
+  }
+  const upstreamModel = model.slice(slash + 1);
+  if (upstreamModel === "") return { error: `"${model}" names no model after the provider prefix` };
+  return { provider, upstreamModel };
+}

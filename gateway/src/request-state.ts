@@ -1,0 +1,106 @@
+/**
+ * What Pharos knows about one request while it runs (Koa's ctx.state), and the record of it
+ * handed to observers (metrics, logs, spend, alerting) when it ends.
+ */
+import type { ParameterizedContext } from "koa";
+import type { ErrorCode } from "./errors.ts";
+import type { Operation, Usage } from "./providers/openai-types.ts";
+import type { Deployment } from "./router/deployments.ts";
+
+/** Who is calling: filled by authenticate. */
+export interface AuthContext {
+  /** "master" (the master key), "virtual" (a key from /key/generate) or "open" (no key configured). */
+  readonly kind: "master" | "virtual" | "open";
+  /** sha256 of the key, hex; never the key itself. */
+  readonly keyHash: string | undefined;
+  readonly keyAlias: string | undefined;
+  /** Model groups the key may call; undefined means all. */
+  readonly models: readonly string[] | undefined;
+  readonly metadata: Readonly<Record<string, unknown>> | undefined;
+}
+
+export type CacheResult = "hit" | "miss" | "bypass";
+
+export interface RequestState {
+  readonly callId: string;
+  /** performance.now() at arrival. */
+  readonly startedAt: number;
+  /** Date.now() at arrival. */
+  readonly startedAtEpochMs: number;
+  /** Low-cardinality route label (`chat_completions`, `models`, `health`, …). */
+  route: string;
+  auth: AuthContext | undefined;
+  op: Operation | undefined;
+  group: string | undefined;
+  deployment: Deployment | undefined;
+  stream: boolean;
+  usage: Usage | undefined;
+  costUsd: number;
+  /** Milliseconds spent waiting on upstreams (all attempts). */
+  upstreamMs: number;
+  /** Milliseconds from arrival to the first chunk sent to the client (streams). */
+  timeToFirstChunkMs: number | undefined;
+  attemptedRetries: number;
+  attemptedFallbacks: number;
+  cacheResult: CacheResult | undefined;
+  errorCode: ErrorCode | undefined;
+  /** The error's message, for logs (never sent to metrics). */
+  errorMessage: string | undefined;
+  /** Finish reasons reported by the upstream. */
+  finishReasons: string[] | undefined;
+}
+
+export type PharosContext = ParameterizedContext<RequestState>;
+
+/** The facts of a finished request, as observers receive them. */
+export interface RequestRecord {
+  readonly callId: string;
+  readonly route: string;
+  readonly method: string;
+  readonly status: number;
+  readonly op: Operation | undefined;
+  readonly group: string | undefined;
+  readonly deployment: Deployment | undefined;
+  readonly auth: AuthContext | undefined;
+  readonly stream: boolean;
+  readonly startedAtEpochMs: number;
+  readonly durationMs: number;
+  readonly upstreamMs: number;
+  /** durationMs − upstreamMs: the time Pharos itself took. */
+  readonly overheadMs: number;
+  readonly timeToFirstChunkMs: number | undefined;
+  readonly usage: Usage | undefined;
+  readonly costUsd: number;
+  readonly attemptedRetries: number;
+  readonly attemptedFallbacks: number;
+  readonly cacheResult: CacheResult | undefined;
+  readonly errorCode: ErrorCode | undefined;
+  readonly errorMessage: string | undefined;
+  readonly finishReasons: readonly string[] | undefined;
+}
+
+export type RequestObserver = (record: RequestRecord) => void;
+
+export function newRequestState(callId: string, startedAt: number): RequestState {
+  return {
+    callId,
+    startedAt,
+    startedAtEpochMs: Date.now(),
+    route: "unmatched",
+    auth: undefined,
+    op: undefined,
+    group: undefined,
+    deployment: undefined,
+    stream: false,
+    usage: undefined,
+    costUsd: 0,
+    upstreamMs: 0,
+    timeToFirstChunkMs: undefined,
+    attemptedRetries: 0,
+    attemptedFallbacks: 0,
+    cacheResult: undefined,
+    errorCode: undefined,
+    errorMessage: undefined,
+    finishReasons: undefined,
+  };
+}

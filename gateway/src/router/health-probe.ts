@@ -1,0 +1,49 @@
+/**
+ * Probes one deployment with its provider's cheapest call (`/api/tags` for Ollama, the model
+ * list for OpenAI-compatible servers) under a timeout. Used by /health and background checks.
+ */
+import { isObject } from "../providers/json.ts";
+import type { Deployment } from "./deployments.ts";
+
+export interface ProbeResult {
+  readonly healthy: boolean;
+  readonly latencyMs: number;
+  /** Why the deployment is unhealthy. */
+  readonly error: string | undefined;
+}
+
+export interface ProbeOptions {
+  readonly timeoutMs: number;
+  /** A field the JSON answer must have (the seed's `expected_response_field`, e.g. "models"). */
+  readonly expectedField?: string | undefined;
+}
+
+export async function probeDeployment(deployment: Deployment, options: ProbeOptions): Promise<ProbeResult> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const done = (healthy: boolean, error?: string): ProbeResult => ({ healthy, latencyMs: performance.now() - started, error });
+  try {
+    const request = deployment.adapter.healthProbe(deployment.target);
+    const response = await deployment.transport.request(request, { signal: controller.signal, headersTimeoutMs: options.timeoutMs, bodyTimeoutMs: options.timeoutMs });
+    const text = await response.text();
+    if (response.status < 200 || response.status >= 300) return done(false, `HTTP ${response.status}: ${deployment.adapter.parseError(response.status, text).message}`);
+    const expected = options.expectedField;
+    if (expected !== undefined && expected !== "") {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return done(false, "the answer is not JSON");
+      }
+      if (!isObject(body) || !(expected in body)) return done(false, `the answer has no "${expected}" field`);
+    }
+    return done(true);
+  } catch (error) {
+    if (controller.signal.aborted) return done(false, `no answer within ${options.timeoutMs} ms`);
+    const code = (error as { code?: unknown }).code;
+    return done(false, `${typeof code === "string" ? `${code} ` : ""}${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
