@@ -69,7 +69,7 @@ export function resolveEnvRefs(value: unknown, env: NodeJS.ProcessEnv, problems:
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  let bestDistance = Math.max(2, Math.ceil(word.length * 0.4)) + 1;
   for (const candidate of candidates) {
     const distance = editDistance(word, candidate);
     if (distance < bestDistance) {

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { parseCli, UsageError } from "./args.ts";
+
+describe("pharos command line", () => {
+  it("parses serve with every flag", () => {
+    expect(parseCli(["serve", "--config", "c.yaml", "--port", "4100", "--host", "127.0.0.1", "--health-port", "4101", "--num-workers", "2", "--max-requests-before-restart", "100", "--drain-timeout", "5"])).toEqual({
+      command: "serve",
+      config: "c.yaml",
+      port: 4100,
+      host: "127.0.0.1",
+      healthPort: 4101,
+      numWorkers: 2,
+      maxRequestsBeforeRestart: 100,
+      drainTimeoutSeconds: 5,
+      debug: false,
+    });
+  });
+
+  it("takes LiteLLM's command line unchanged (no subcommand, underscores, --run_gunicorn)", () => {
+    const args = parseCli(["--port", "4000", "--config", "/app/config.yaml", "--num_workers", "4", "--run_gunicorn", "--max_requests_before_restart", "10000"]);
+    expect(args).toMatchObject({ command: "serve", port: 4000, config: "/app/config.yaml", numWorkers: 4, maxRequestsBeforeRestart: 10000 });
+  });
+
+  it("parses check-config and mock-upstream", () => {
+    expect(parseCli(["check-config", "x.yaml"])).toEqual({ command: "check-config", file: "x.yaml" });
+    expect(parseCli(["mock-upstream", "--port", "9000", "--latency-ms", "2.5"])).toEqual({ command: "mock-upstream", port: 9000, host: "127.0.0.1", latencyMs: 2.5, chunkDelayMs: 0 });
+  });
+
+  it.each([
+    [["serve", "--prot", "1"], /Unknown option '--prot'/],
+    [["serve", "--port", "http"], /--port: expected an integer/],
+    [["serve", "--num-workers", "0"], /--num-workers: expected an integer >= 1/],
+    [["check-config"], /needs a config file/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+  ])("rejects %j", (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+    expect(() => parseCli(argv)).toThrow(message);
+  });
+});

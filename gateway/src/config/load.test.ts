@@ -1,0 +1,230 @@
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildDeployments } from "../router/deployments.ts";
+import type { TransportSource } from "../router/deployments.ts";
+import type { Transport } from "../providers/transport.ts";
+import { ConfigError, formatPath, loadConfigFile, loadEmbeddedDefault, parseConfigText } from "./load.ts";
+
+const SEEDS = resolve(import.meta.dirname, "../../test/fixtures/seed-configs");
+const SEED_ENV = {
+  OLLAMA_API_KEY: "sk-ollama-test",
+  GEMINI_API_KEY: "gemini-test",
+  VOYAGE_API_KEY: "voyage-test",
+  REDIS_HOST: "redis",
+  REDIS_PORT: "6379",
+  REDIS_PASSWORD: "secret",
+  LITELLM_MASTER_KEY: "sk-master",
+  DATABASE_URL: "postgresql://litellm:pw@postgres:5432/litellm",
+};
+
+const noTransport = {} as Transport;
+const transports: TransportSource = { http: () => noTransport, inProcess: () => noTransport };
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): readonly string[] {
+  try {
+    parseConfigText(text, "test.yaml", env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("the seeds' configs", () => {
+  const files = readdirSync(SEEDS).filter((file) => file.endsWith(".yaml"));
+
+  it("are all here", () => {
+    expect(files).toHaveLength(5);
+  });
+
+  it.each(files)("%s loads and builds its deployments", (file) => {
+    const loaded = loadConfigFile(join(SEEDS, file), SEED_ENV);
+    const built = buildDeployments(loaded.config, SEED_ENV, transports);
+    expect(built.problems).toEqual([]);
+    expect(built.table.all.length).toBeGreaterThan(0);
+  });
+
+  it("001: translates the guide's own blocks into LiteLLM settings, with a warning each", () => {
+    const loaded = loadConfigFile(join(SEEDS, "seed-001-load-balancing.yaml"), SEED_ENV);
+    const { config } = loaded;
+    expect(config.router_settings.routing_strategy).toBe("least-busy");
+    expect(config.router_settings.fallbacks).toEqual([{ "ollama/llama3.2": ["ollama/mistral"] }, { "ollama/mistral": ["ollama/neural-chat"] }]);
+    expect(config.router_settings.num_retries).toBe(1);
+    expect(config.general_settings.background_health_checks).toBe(true);
+    expect(config.general_settings.health_check_interval).toBe(30);
+    expect(config.litellm_settings.cache).toBe(true);
+    expect(config.litellm_settings.cache_params).toMatchObject({ type: "redis", host: "redis", port: 6379, ttl: 3600 });
+    // model_name carries the provider prefix and litellm_params.model is absent: inferred.
+    expect(config.model_list[0]?.litellm_params.model).toBe("ollama/llama3.2");
+    expect(loaded.warnings.some((warning) => warning.startsWith("model_list[0].litellm_params.model: not set"))).toBe(true);
+    expect(loaded.warnings.some((warning) => warning.startsWith("load_balancing_config:"))).toBe(true);
+    expect(loaded.warnings.some((warning) => warning.startsWith("advanced.log_requests: accepted but not implemented"))).toBe(true);
+  });
+
+  it("001: three weighted Ollama servers share one group", () => {
+    const loaded = loadConfigFile(join(SEEDS, "seed-001-load-balancing.yaml"), SEED_ENV);
+    const { table } = buildDeployments(loaded.config, SEED_ENV, transports);
+    const group = table.groups.get("ollama/llama3.2") ?? [];
+    expect(group.map((deployment) => deployment.apiBase)).toEqual(["http://192.168.1.2:11434", "http://192.168.1.11:11434", "http://192.168.1.20:11434"]);
+    expect(group.map((deployment) => deployment.weight)).toEqual([1, 2, undefined]);
+    expect(group.every((deployment) => deployment.adapter.kind === "ollama" && deployment.price.source === "config")).toBe(true);
+  });
+
+  it("002: environment references resolve, numbers from the environment become numbers", () => {
+    const { config } = loadConfigFile(join(SEEDS, "seed-002-production-hardening.yaml"), SEED_ENV);
+    expect(config.router_settings.redis_host).toBe("redis");
+    expect(config.router_settings.redis_port).toBe(6379);
+    expect(config.litellm_settings.cache_params?.port).toBe(6379);
+    expect(config.litellm_settings.set_verbose).toBe(false);
+    expect(config.router_settings.retry_policy?.RateLimitErrorRetries).toBe(5);
+    expect(config.router_settings.allowed_fails_policy?.RateLimitErrorAllowedFails).toBe(10000);
+    expect(config.general_settings.alerting_threshold).toBe(1000);
+  });
+
+  it("004: provider keys come from the environment, timeouts from request_timeout", () => {
+    const loaded = loadConfigFile(join(SEEDS, "seed-004-production-setup.yaml"), SEED_ENV);
+    const { table } = buildDeployments(loaded.config, SEED_ENV, transports);
+    const gemini = table.groups.get("gemini-flash")?.[0];
+    expect(gemini?.target).toMatchObject({ model: "gemini-2.0-flash", apiKey: "gemini-test", basePath: "" });
+    expect(gemini?.timeoutMs).toBe(600_000);
+    expect(table.groups.get("voyage-embed")?.[0]?.mode).toBe("embedding");
+    expect(loaded.config.general_settings.master_key).toBe("sk-master");
+  });
+});
+
+describe("the embedded default", () => {
+  it("is one in-process chat group and one embedding group, open without a master key", () => {
+    const loaded = loadEmbeddedDefault({});
+    const { table, problems } = buildDeployments(loaded.config, {}, transports);
+    expect(problems).toEqual([]);
+    expect(table.groupNames).toEqual(["fake-embedding-endpoint", "fake-openai-endpoint"]);
+    expect(table.all.every((deployment) => deployment.provider.inProcess)).toBe(true);
+    expect(loaded.config.general_settings.master_key).toBeUndefined();
+  });
+
+  it("takes LITELLM_MASTER_KEY from the environment", () => {
+    expect(loadEmbeddedDefault({ LITELLM_MASTER_KEY: "sk-1" }).config.general_settings.master_key).toBe("sk-1");
+  });
+});
+
+describe("bad configs name every problem by path", () => {
+  it("reports an unknown key with the nearest known one", () => {
+    expect(problemsOf("router_settings:\n  num_retires: 3\n")).toEqual(['router_settings.num_retires: unknown key (did you mean "num_retries"?)']);
+  });
+
+  it("reports a bad URL and a bad number in one pass", () => {
+    const problems = problemsOf(`
+model_list:
+  - model_name: a
+    litellm_params: { model: openai/gpt-4o }
+  - model_name: b
+    litellm_params: { model: openai/gpt-4o }
+  - model_name: c
+    litellm_params:
+      model: openai/gpt-4o
+      api_base: not a url
+      rpm: lots
+`);
+    expect(problems).toEqual(["model_list[2].litellm_params.api_base: expected a URL", "model_list[2].litellm_params.rpm: expected a number"]);
+  });
+
+  it("reports a missing environment variable with the path that references it", () => {
+    expect(problemsOf("general_settings:\n  master_key: os.environ/NOPE_NOT_SET\n")).toEqual([
+      "general_settings.master_key: environment variable NOPE_NOT_SET is not set (referenced as os.environ/NOPE_NOT_SET)",
+    ]);
+  });
+
+  it("uses environment_variables from the file for os.environ references", () => {
+    const loaded = parseConfigText("environment_variables:\n  MY_KEY: sk-from-file\ngeneral_settings:\n  master_key: os.environ/MY_KEY\n", "t", {});
+    expect(loaded.config.general_settings.master_key).toBe("sk-from-file");
+  });
+
+  it("rejects a model without provider prefix inference", () => {
+    expect(problemsOf("model_list:\n  - model_name: plain\n    litellm_params: {}\n")).toEqual([
+      'model_list[0].litellm_params.model: required (a provider-prefixed model such as "ollama_chat/llama3.2")',
+    ]);
+  });
+
+  it("rejects a fallback to a group that does not exist", () => {
+    const problems = problemsOf(`
+model_list:
+  - model_name: a
+    litellm_params: { model: openai/gpt-4o }
+router_settings:
+  fallbacks: [{ a: [b] }]
+  default_fallbacks: [c]
+`);
+    expect(problems).toEqual([
+      'router_settings.fallbacks[0].a: fallback "b" is not a model group in model_list',
+      'router_settings.default_fallbacks[0]: "c" is not a model group in model_list',
+    ]);
+  });
+
+  it("reports YAML syntax errors and duplicate keys", () => {
+    expect(problemsOf("model_list: [\n")[0]).toMatch(/^YAML: /);
+    expect(problemsOf("router_settings:\n  num_retries: 1\n  num_retries: 2\n")[0]).toMatch(/^YAML: .*unique/i);
+  });
+
+  it("rejects a config that is not a mapping", () => {
+    expect(problemsOf("- a\n- b\n")).toEqual(["(root): expected a mapping with model_list, router_settings, …"]);
+  });
+
+  it("rejects an unknown routing strategy and an unknown retry policy key", () => {
+    const problems = problemsOf("router_settings:\n  routing_strategy: fastest\n  retry_policy:\n    TimeoutRetries: 2\n");
+    expect(problems[0]).toMatch(/^router_settings\.routing_strategy: /);
+    expect(problems[1]).toBe('router_settings.retry_policy.TimeoutRetries: unknown key (did you mean "TimeoutErrorRetries"?)');
+  });
+
+  it("warns once for each accepted-but-unimplemented key", () => {
+    const loaded = parseConfigText("litellm_settings:\n  redact_user_api_key_info: true\ngeneral_settings:\n  ui_access_mode: admin_only\n", "t", {});
+    expect(loaded.warnings).toEqual([
+      "litellm_settings.redact_user_api_key_info: accepted but not implemented yet (Pharos always redacts keys)",
+      "general_settings.ui_access_mode: accepted but not implemented yet (Pharos has no admin UI)",
+    ]);
+  });
+});
+
+describe("deployment problems", () => {
+  const build = (text: string) => buildDeployments(parseConfigText(text, "t", {}).config, {}, transports);
+
+  it("names an unsupported provider and lists the supported ones", () => {
+    const { problems } = build("model_list:\n  - model_name: a\n    litellm_params: { model: bedrock/claude }\n");
+    expect(problems[0]).toMatch(/^model_list\[0\]\.litellm_params\.model: provider "bedrock" is not supported \(supported prefixes: openai\/, hosted_vllm\/, ollama\/, ollama_chat\/, gemini\/, voyage\/, fake\/\)$/);
+  });
+
+  it("requires api_base where the provider has no default", () => {
+    expect(build("model_list:\n  - model_name: a\n    litellm_params: { model: hosted_vllm/llama }\n").problems).toEqual([
+      "model_list[0].litellm_params.api_base: required for hosted_vllm/ models",
+    ]);
+  });
+
+  it("rejects duplicate deployment ids", () => {
+    const { problems } = build(`
+model_list:
+  - { model_name: a, litellm_params: { model: openai/gpt-4o }, model_info: { id: x } }
+  - { model_name: a, litellm_params: { model: openai/gpt-4o-mini }, model_info: { id: x } }
+`);
+    expect(problems).toEqual(['model_list[1].model_info.id: "x" is already used by another deployment']);
+  });
+
+  it("gives deployments stable ids that do not depend on the key", () => {
+    const one = build("model_list:\n  - { model_name: a, litellm_params: { model: openai/gpt-4o, api_key: k1 } }\n");
+    const two = build("model_list:\n  - { model_name: a, litellm_params: { model: openai/gpt-4o, api_key: k2 } }\n");
+    expect(one.table.all[0]?.id).toMatch(/^[0-9a-f]{16}$/);
+    expect(one.table.all[0]?.id).toBe(two.table.all[0]?.id);
+  });
+
+  it("strips the query string from the api_base shown in headers", () => {
+    const { table } = build("model_list:\n  - { model_name: a, litellm_params: { model: openai/gpt-4o, api_base: 'https://example.com/v1?api-version=2024' } }\n");
+    expect(table.all[0]?.apiBaseForHeader).toBe("https://example.com/v1");
+    expect(table.all[0]?.target).toMatchObject({ basePath: "/v1", baseQuery: "?api-version=2024" });
+  });
+});
+
+describe("formatPath", () => {
+  it("writes list indexes in brackets", () => {
+    expect(formatPath(["model_list", 2, "litellm_params", "api_base"])).toBe("model_list[2].litellm_params.api_base");
+    expect(formatPath([])).toBe("(root)");
+  });
+});

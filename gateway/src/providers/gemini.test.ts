@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { gemini, geminiRequest } from "./gemini.ts";
+import type { ChatRequest } from "./openai-types.ts";
+import { UpstreamStreamFailure } from "./provider.ts";
+import type { UpstreamTarget } from "./provider.ts";
+
+const target: UpstreamTarget = { model: "gemini-2.0-flash", basePath: "", baseQuery: "", apiKey: "g-key" };
+const ids = { id: "call-2", created: 1700000000 };
+
+describe("gemini requests", () => {
+  const chat: ChatRequest = {
+    model: "group",
+    messages: [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello" },
+      { role: "user", content: "Weather?" },
+    ],
+    max_tokens: 50,
+    temperature: 0.5,
+    top_p: 0.9,
+    stop: ["\n\n"],
+    response_format: { type: "json_object" },
+    tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
+  };
+
+  it("translate roles, system instruction, generation config and tools", () => {
+    expect(geminiRequest(chat)).toEqual({
+      contents: [
+        { role: "user", parts: [{ text: "Hi" }] },
+        { role: "model", parts: [{ text: "Hello" }] },
+        { role: "user", parts: [{ text: "Weather?" }] },
+      ],
+      systemInstruction: { parts: [{ text: "Be brief." }] },
+      generationConfig: { maxOutputTokens: 50, temperature: 0.5, topP: 0.9, stopSequences: ["\n\n"], responseMimeType: "application/json" },
+      tools: [{ functionDeclarations: [{ name: "get_weather", parameters: { type: "object" } }] }],
+    });
+  });
+
+  it("go to generateContent, or streamGenerateContent?alt=sse, with the key in a header", () => {
+    const plain = gemini.buildRequest("chat", chat, target, false);
+    expect(plain.path).toBe("/v1beta/models/gemini-2.0-flash:generateContent");
+    expect(plain.headers["x-goog-api-key"]).toBe("g-key");
+    expect(plain.path).not.toContain("g-key");
+    expect(gemini.buildRequest("chat", chat, target, true).path).toBe("/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse");
+  });
+
+  it("embed with batchEmbedContents", () => {
+    const request = gemini.buildRequest("embeddings", { model: "g", input: ["a", "b"], dimensions: 64 }, { ...target, model: "text-embedding-004" }, false);
+    expect(request.path).toBe("/v1beta/models/text-embedding-004:batchEmbedContents");
+    expect(JSON.parse(request.body!)).toEqual({
+      requests: [
+        { model: "models/text-embedding-004", content: { parts: [{ text: "a" }] }, outputDimensionality: 64 },
+        { model: "models/text-embedding-004", content: { parts: [{ text: "b" }] }, outputDimensionality: 64 },
+      ],
+    });
+  });
+});
+
+describe("gemini responses", () => {
+  const response = {
+    candidates: [{ content: { parts: [{ text: "Sunny" }, { text: " today" }], role: "model" }, finishReason: "MAX_TOKENS", index: 0 }],
+    usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 2, totalTokenCount: 12 },
+  };
+
+  it("become a chat.completion with finish reason and usage", () => {
+    const parsed = gemini.parseResponse("chat", JSON.stringify(response), target, { model: "g", messages: [] }, ids);
+    expect(parsed.body).toEqual({
+      id: "chatcmpl-call-2",
+      object: "chat.completion",
+      created: 1700000000,
+      model: "gemini-2.0-flash",
+      choices: [{ index: 0, message: { role: "assistant", content: "Sunny today" }, finish_reason: "length" }],
+      usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+    });
+  });
+
+  it("map SAFETY to content_filter and function calls to tool_calls", () => {
+    const safety = { candidates: [{ content: { parts: [{ text: "" }] }, finishReason: "SAFETY" }] };
+    expect((gemini.parseResponse("chat", JSON.stringify(safety), target, { model: "g", messages: [] }, ids).body as { choices: Array<{ finish_reason: string }> }).choices[0]?.finish_reason).toBe("content_filter");
+    const call = { candidates: [{ content: { parts: [{ functionCall: { name: "f", args: { a: 1 } } }] }, finishReason: "STOP" }] };
+    const choice = (gemini.parseResponse("chat", JSON.stringify(call), target, { model: "g", messages: [] }, ids).body as { choices: Array<{ finish_reason: string; message: { tool_calls: unknown } }> }).choices[0];
+    expect(choice?.finish_reason).toBe("tool_calls");
+    expect(choice?.message.tool_calls).toEqual([{ id: "call_0", type: "function", function: { name: "f", arguments: '{"a":1}' } }]);
+  });
+
+  it("turn a blocked prompt into a content-policy error", () => {
+    expect(() => gemini.parseResponse("chat", JSON.stringify({ promptFeedback: { blockReason: "SAFETY" } }), target, { model: "g", messages: [] }, ids)).toThrow(/blocked the prompt: SAFETY/);
+  });
+
+  it("turn embeddings into OpenAI's list with estimated tokens", () => {
+    const parsed = gemini.parseResponse("embeddings", JSON.stringify({ embeddings: [{ values: [1, 2] }, { values: [3, 4] }] }), target, { model: "g", input: ["abcd", "abcdefgh"] }, ids);
+    expect(parsed.body).toMatchObject({ object: "list", data: [{ index: 0, embedding: [1, 2] }, { index: 1, embedding: [3, 4] }], usage: { prompt_tokens: 3 } });
+  });
+});
+
+describe("gemini SSE streams", () => {
+  const event = (text: string, finish?: string, usage?: object): string =>
+    `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: "model" }, ...(finish === undefined ? {} : { finishReason: finish }) }], ...(usage === undefined ? {} : { usageMetadata: usage }) })}\r\n\r\n`;
+
+  it("become OpenAI chunks with a finish chunk and the usage chunk at the end", () => {
+    const decoder = gemini.createStreamDecoder("chat", target, { ...ids, includeUsage: true });
+    const events = [...decoder.push(event("Hel") + event("lo", "STOP", { promptTokenCount: 3, candidatesTokenCount: 2, totalTokenCount: 5 })), ...decoder.end()];
+    expect(events.map((item) => item.chunk.choices[0] ?? null)).toEqual([
+      { index: 0, delta: { role: "assistant", content: "Hel" }, finish_reason: null },
+      { index: 0, delta: { content: "lo" }, finish_reason: null },
+      { index: 0, delta: {}, finish_reason: "stop" },
+      null,
+    ]);
+    expect(events[3]?.chunk.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+  });
+
+  it("turn an in-band error event into an UpstreamStreamFailure with its status", () => {
+    const decoder = gemini.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
+    try {
+      decoder.push(`data: ${JSON.stringify({ error: { code: 503, message: "overloaded", status: "UNAVAILABLE" } })}\r\n\r\n`);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UpstreamStreamFailure);
+      expect((error as UpstreamStreamFailure).status).toBe(503);
+    }
+  });
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import type { ChatRequest } from "./openai-types.ts";
+import { flattenMessages, ollamaChat, ollamaGenerate } from "./ollama.ts";
+import { UpstreamStreamFailure } from "./provider.ts";
+import type { UpstreamTarget } from "./provider.ts";
+
+const target: UpstreamTarget = { model: "llama3.2", basePath: "", baseQuery: "", apiKey: undefined };
+const ids = { id: "call-1", created: 1700000000 };
+
+const chat: ChatRequest = {
+  model: "group",
+  messages: [
+    { role: "system", content: "Be brief." },
+    { role: "user", content: "Hi" },
+  ],
+  max_tokens: 20,
+  temperature: 0.2,
+  stop: "END",
+  seed: 7,
+  response_format: { type: "json_object" },
+};
+
+describe("ollama_chat/ requests", () => {
+  it("go to /api/chat with messages, options and format", () => {
+    const request = ollamaChat.buildRequest("chat", chat, target, false);
+    expect(request.method).toBe("POST");
+    expect(request.path).toBe("/api/chat");
+    expect(JSON.parse(request.body!)).toEqual({
+      model: "llama3.2",
+      stream: false,
+      options: { num_predict: 20, temperature: 0.2, stop: ["END"], seed: 7 },
+      format: "json",
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "Hi" },
+      ],
+    });
+  });
+
+  it("send stream: true explicitly for streams and a Bearer key for Ollama's cloud", () => {
+    const request = ollamaChat.buildRequest("chat", chat, { ...target, apiKey: "sk-o", basePath: "/ollama" }, true);
+    expect(request.path).toBe("/ollama/api/chat");
+    expect(request.headers["authorization"]).toBe("Bearer sk-o");
+    expect(JSON.parse(request.body!).stream).toBe(true);
+  });
+});
+
+describe("ollama/ requests", () => {
+  it("flatten chat messages into /api/generate's prompt and system", () => {
+    const request = ollamaGenerate.buildRequest("chat", chat, target, false);
+    expect(request.path).toBe("/api/generate");
+    const body = JSON.parse(request.body!);
+    expect(body.prompt).toBe("Hi");
+    expect(body.system).toBe("Be brief.");
+  });
+
+  it("label turns when the conversation has several", () => {
+    expect(
+      flattenMessages([
+        { role: "user", content: "a" },
+        { role: "assistant", content: "b" },
+        { role: "user", content: [{ type: "text", text: "c" }] },
+      ]),
+    ).toEqual({ system: undefined, prompt: "User: a\nAssistant: b\nUser: c\nAssistant:" });
+  });
+
+  it("send text completions to /api/generate and refuse a list of prompts", () => {
+    expect(JSON.parse(ollamaGenerate.buildRequest("text_completion", { model: "g", prompt: "Say hi" }, target, false).body!).prompt).toBe("Say hi");
+    expect(() => ollamaGenerate.buildRequest("text_completion", { model: "g", prompt: ["a", "b"] }, target, false)).toThrow(/single prompt/);
+  });
+
+  it("embed with /api/embed and a list input", () => {
+    const request = ollamaGenerate.buildRequest("embeddings", { model: "g", input: "hello" }, target, false);
+    expect(request.path).toBe("/api/embed");
+    expect(JSON.parse(request.body!)).toEqual({ model: "llama3.2", input: ["hello"] });
+  });
+});
+
+describe("ollama responses", () => {
+  it("become a chat.completion with usage from the eval counts", () => {
+    const text = JSON.stringify({ model: "llama3.2", message: { role: "assistant", content: "Hello!" }, done: true, done_reason: "stop", prompt_eval_count: 26, eval_count: 3 });
+    const parsed = ollamaChat.parseResponse("chat", text, target, chat, ids);
+    expect(parsed.body).toEqual({
+      id: "chatcmpl-call-1",
+      object: "chat.completion",
+      created: 1700000000,
+      model: "llama3.2",
+      choices: [{ index: 0, message: { role: "assistant", content: "Hello!" }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 26, completion_tokens: 3, total_tokens: 29 },
+    });
+  });
+
+  it("map done_reason length and tool calls", () => {
+    const text = JSON.stringify({
+      message: { role: "assistant", content: "", tool_calls: [{ function: { name: "get_weather", arguments: { city: "Hanoi" } } }] },
+      done: true,
+      done_reason: "stop",
+    });
+    const body = ollamaChat.parseResponse("chat", text, target, chat, ids).body as { choices: Array<{ finish_reason: string; message: { tool_calls: unknown[] } }> };
+    expect(body.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(body.choices[0]?.message.tool_calls).toEqual([{ id: "call_0", type: "function", function: { name: "get_weather", arguments: '{"city":"Hanoi"}' } }]);
+    const truncated = ollamaGenerate.parseResponse("text_completion", JSON.stringify({ response: "abc", done: true, done_reason: "length" }), target, { model: "g", prompt: "x" }, ids);
+    expect((truncated.body as { choices: Array<{ finish_reason: string; text: string }> }).choices[0]).toMatchObject({ text: "abc", finish_reason: "length" });
+  });
+
+  it("turn /api/embed into OpenAI's embedding list", () => {
+    const parsed = ollamaChat.parseResponse("embeddings", JSON.stringify({ embeddings: [[0.1, 0.2]], prompt_eval_count: 4 }), target, { model: "g", input: "x" }, ids);
+    expect(parsed.body).toEqual({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }], model: "llama3.2", usage: { prompt_tokens: 4, total_tokens: 4 } });
+  });
+
+  it("reject an incomplete or non-JSON body as malformed", () => {
+    expect(() => ollamaChat.parseResponse("chat", JSON.stringify({ message: { content: "x" }, done: false }), target, chat, ids)).toThrow(/not complete/);
+    expect(() => ollamaChat.parseResponse("chat", "<html>", target, chat, ids)).toThrow(/not JSON/);
+  });
+});
+
+describe("ollama NDJSON streams", () => {
+  const lines = [
+    { message: { role: "assistant", content: "Hel" }, done: false },
+    { message: { role: "assistant", content: "lo" }, done: false },
+    { message: { role: "assistant", content: "" }, done: true, done_reason: "stop", prompt_eval_count: 5, eval_count: 2 },
+  ].map((line) => `${JSON.stringify(line)}\n`);
+
+  it("become OpenAI chunks, split anywhere, with the usage chunk only when asked", () => {
+    const decoder = ollamaChat.createStreamDecoder("chat", target, { ...ids, includeUsage: true });
+    const whole = lines.join("");
+    const events = [...decoder.push(whole.slice(0, 17)), ...decoder.push(whole.slice(17)), ...decoder.end()];
+    expect(events.map((event) => event.chunk.choices[0] ?? null)).toEqual([
+      { index: 0, delta: { role: "assistant", content: "Hel" }, finish_reason: null },
+      { index: 0, delta: { content: "lo" }, finish_reason: null },
+      { index: 0, delta: {}, finish_reason: "stop" },
+      null,
+    ]);
+    expect(events[3]?.chunk.usage).toEqual({ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 });
+    expect(decoder.usage).toEqual({ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 });
+    expect(events.every((event) => event.chunk.id === "chatcmpl-call-1" && event.chunk.object === "chat.completion.chunk")).toBe(true);
+  });
+
+  it("keep usage for cost but send no usage chunk when not asked", () => {
+    const decoder = ollamaChat.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
+    const events = decoder.push(lines.join(""));
+    expect(events).toHaveLength(3);
+    expect(decoder.usage?.total_tokens).toBe(7);
+  });
+
+  it("turn an error line into an UpstreamStreamFailure", () => {
+    const decoder = ollamaChat.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
+    expect(() => decoder.push(`${lines[0]}{"error":"model crashed"}\n`)).toThrow(UpstreamStreamFailure);
+  });
+
+  it("stream text completions as text_completion chunks", () => {
+    const decoder = ollamaGenerate.createStreamDecoder("text_completion", target, { ...ids, includeUsage: false });
+    const events = decoder.push(`${JSON.stringify({ response: "Hi", done: false })}\n${JSON.stringify({ response: "", done: true, done_reason: "stop" })}\n`);
+    expect(events.map((event) => event.chunk)).toMatchObject([
+      { object: "text_completion", choices: [{ text: "Hi", finish_reason: null }] },
+      { object: "text_completion", choices: [{ text: "", finish_reason: "stop" }] },
+    ]);
+  });
+});
