@@ -41,6 +41,12 @@ export function createApp(parts: AppParts): Koa<RequestState> {
   app.use(publicRouter.routes()); // 3
   app.use(authenticate({ masterKey: parts.masterKey, resolver: parts.keyResolver })); // 4
   app.use(apiRouter.routes()); // 5
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
+      throw new GatewayError("route_not_found", `No route ${ctx.method} ${ctx.path}. See /v1/models for the model groups, /health for deployment health.`);
+    }
+  }); // 6
   app.use(
     apiRouter.allowedMethods({
       throw: true,
@@ -48,9 +54,6 @@ export function createApp(parts: AppParts): Koa<RequestState> {
       notImplemented: () => new GatewayError("method_not_allowed", "This HTTP method is not supported"),
     }),
   ); // 6
-  app.use((ctx) => {
-    throw new GatewayError("route_not_found", `No route ${ctx.method} ${ctx.path}. See /v1/models for the model groups, /health for deployment health.`);
-  }); // 6
 
   // Koa logs errors that escape the middleware; the error boundary handles them all, so this only
   // sees socket errors after the response started.

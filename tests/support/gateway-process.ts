@@ -82,7 +82,7 @@ export async function startGateway(options: GatewayProcessOptions = {}): Promise
     );
   } catch (error) {
     await handle.stop("SIGKILL");
-    throw new Error(`${(error as Error).message}\n--- pharos output ---\n${output}`);
+    throw new Error(`${(error as Error).message}\n--- pharos output ---\n${output}`, { cause: error });
   }
   return handle;
 }

@@ -8,6 +8,8 @@ import type { Deployment } from "../router/deployments.ts";
 import type { Operation, RequestBody } from "./openai-types.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { ParsedResponse, ResponseIds, StreamDecoder, StreamEvent } from "./provider.ts";
+import { splitterFor } from "./framing.ts";
+import type { FrameSplitter } from "./framing.ts";
 import { classifyNetworkError, classifyUpstreamStatus, parseRetryAfter, timeoutError } from "./upstream-errors.ts";
 import type { FailureSource } from "./upstream-errors.ts";
 import type { UpstreamResponse } from "./transport.ts";
@@ -93,7 +95,8 @@ export async function callDeployment(deployment: Deployment, request: CallReques
     }
     const decoder = deployment.adapter.createStreamDecoder(request.op, deployment.target, { ...request.ids, includeUsage: request.includeUsage });
     const headersMs = performance.now() - started;
-    const stream = new UpstreamStream({ deployment, response, decoder, controller, timer, release, timeoutMs, started, headersMs });
+    const frames = splitterFor(deployment.adapter.streamFraming);
+    const stream = new UpstreamStream({ deployment, response, frames, decoder, controller, timer, release, timeoutMs, started, headersMs });
     await stream.open();
     return { kind: "stream", stream };
   } catch (error) {
@@ -106,6 +109,7 @@ export async function callDeployment(deployment: Deployment, request: CallReques
 interface StreamParts {
   readonly deployment: Deployment;
   readonly response: UpstreamResponse;
+  readonly frames: FrameSplitter;
   readonly decoder: StreamDecoder;
   readonly controller: AbortController;
   /** The call's timer: re-armed by every chunk, so the timeout is an idle timeout. */
@@ -134,6 +138,7 @@ export class UpstreamStream {
   private readonly iterator: AsyncIterator<Uint8Array | string>;
   private readonly text = new TextDecoder();
   private ended = false;
+  private pendingFailure: unknown = undefined;
 
   constructor(parts: StreamParts) {
     this.parts = parts;
@@ -154,8 +159,12 @@ export class UpstreamStream {
     this.firstChunkMs = performance.now() - this.parts.started;
   }
 
-  /** The next chunks, or undefined when the upstream finished. Throws GatewayError on failure. */
+  /**
+   * The next chunks, or undefined when the upstream finished. An error the upstream reports
+   * in the stream is thrown (as a GatewayError) after the chunks that preceded it.
+   */
   async next(): Promise<StreamEvent[] | undefined> {
+    if (this.pendingFailure !== undefined) return this.fail(this.pendingFailure);
     if (this.ended) return undefined;
     try {
       while (true) {
@@ -163,18 +172,40 @@ export class UpstreamStream {
         const { value, done } = await this.iterator.next();
         this.waitedMs += performance.now() - waitStart;
         this.parts.timer.refresh();
+        const payloads = done === true ? this.parts.frames.end() : this.parts.frames.push(typeof value === "string" ? value : this.text.decode(value, { stream: true }));
+        const events = this.decodeAll(payloads);
         if (done === true) {
           this.finish();
-          const rest = this.parts.decoder.end();
-          return rest.length > 0 ? rest : undefined;
+          if (this.pendingFailure === undefined) events.push(...this.parts.decoder.finish());
         }
-        const events = this.parts.decoder.push(typeof value === "string" ? value : this.text.decode(value, { stream: true }));
         if (events.length > 0) return events;
+        if (this.pendingFailure !== undefined) return this.fail(this.pendingFailure);
+        if (done === true) return undefined;
       }
     } catch (error) {
-      this.close();
-      throw toFailure(error, this.deployment, this.parts.controller.signal, this.parts.timeoutMs);
+      return this.fail(error);
     }
+  }
+
+  /** Decodes payloads until one carries an error, which is kept for the next call. */
+  private decodeAll(payloads: readonly string[]): StreamEvent[] {
+    const events: StreamEvent[] = [];
+    for (const payload of payloads) {
+      try {
+        events.push(...this.parts.decoder.decode(payload));
+      } catch (error) {
+        this.pendingFailure = error;
+        break;
+      }
+    }
+    return events;
+  }
+
+  private fail(error: unknown): never {
+    const failure = toFailure(error, this.deployment, this.parts.controller.signal, this.parts.timeoutMs);
+    this.pendingFailure = undefined;
+    this.close();
+    throw failure;
   }
 
   /** Stops the upstream request (client gone, or an error already sent). */

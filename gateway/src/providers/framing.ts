@@ -51,3 +51,7 @@ export function ndjsonSplitter(): FrameSplitter {
     },
   };
 }
+
+export function splitterFor(framing: "sse" | "ndjson"): FrameSplitter {
+  return framing === "sse" ? sseSplitter() : ndjsonSplitter();
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { decodeStream } from "../../../tests/support/decode-stream.ts";
 import { gemini, geminiRequest } from "./gemini.ts";
 import type { ChatRequest } from "./openai-types.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
@@ -100,7 +101,7 @@ describe("gemini SSE streams", () => {
 
   it("become OpenAI chunks with a finish chunk and the usage chunk at the end", () => {
     const decoder = gemini.createStreamDecoder("chat", target, { ...ids, includeUsage: true });
-    const events = [...decoder.push(event("Hel") + event("lo", "STOP", { promptTokenCount: 3, candidatesTokenCount: 2, totalTokenCount: 5 })), ...decoder.end()];
+    const events = decodeStream(gemini, decoder, [event("Hel") + event("lo", "STOP", { promptTokenCount: 3, candidatesTokenCount: 2, totalTokenCount: 5 })]);
     expect(events.map((item) => item.chunk.choices[0] ?? null)).toEqual([
       { index: 0, delta: { role: "assistant", content: "Hel" }, finish_reason: null },
       { index: 0, delta: { content: "lo" }, finish_reason: null },
@@ -113,7 +114,7 @@ describe("gemini SSE streams", () => {
   it("turn an in-band error event into an UpstreamStreamFailure with its status", () => {
     const decoder = gemini.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
     try {
-      decoder.push(`data: ${JSON.stringify({ error: { code: 503, message: "overloaded", status: "UNAVAILABLE" } })}\r\n\r\n`);
+      decodeStream(gemini, decoder, [`data: ${JSON.stringify({ error: { code: 503, message: "overloaded", status: "UNAVAILABLE" } })}\r\n\r\n`]);
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(UpstreamStreamFailure);

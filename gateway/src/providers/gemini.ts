@@ -4,7 +4,6 @@
  * usage are translated both ways. The key travels in the x-goog-api-key header, never the URL.
  */
 import { GatewayError } from "../errors.ts";
-import { sseSplitter } from "./framing.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { contentText } from "./openai-types.ts";
@@ -198,7 +197,6 @@ export const gemini: ProviderAdapter = {
   },
 
   createStreamDecoder(_op, target, options): StreamDecoder {
-    const frames = sseSplitter();
     let usage: Usage | undefined;
     let first = true;
     let finished = false;
@@ -209,27 +207,25 @@ export const gemini: ProviderAdapter = {
       model: target.model,
       choices: [{ index: 0, delta, finish_reason: finish }],
     });
-    const decode = (payloads: string[]): StreamEvent[] => {
+    const decode = (payload: string): StreamEvent[] => {
       const events: StreamEvent[] = [];
-      for (const payload of payloads) {
-        const response = parseUpstreamJson(payload, "gemini");
-        failIfBlocked(response);
-        const chunkUsage = usageOf(response);
-        if (chunkUsage !== undefined) usage = chunkUsage;
-        const candidate = candidateOf(response, 0);
-        if (candidate.text !== "" || candidate.toolCalls.length > 0 || first) {
-          const delta = {
-            ...(first ? { role: "assistant" as const } : {}),
-            content: candidate.text,
-            ...(candidate.toolCalls.length > 0 ? { tool_calls: candidate.toolCalls } : {}),
-          };
-          events.push({ chunk: chunk(delta, null) });
-          first = false;
-        }
-        if (candidate.finish !== null && !finished) {
-          finished = true;
-          events.push({ chunk: chunk({}, candidate.finish) });
-        }
+      const response = parseUpstreamJson(payload, "gemini");
+      failIfBlocked(response);
+      const chunkUsage = usageOf(response);
+      if (chunkUsage !== undefined) usage = chunkUsage;
+      const candidate = candidateOf(response, 0);
+      if (candidate.text !== "" || candidate.toolCalls.length > 0 || first) {
+        const delta = {
+          ...(first ? { role: "assistant" as const } : {}),
+          content: candidate.text,
+          ...(candidate.toolCalls.length > 0 ? { tool_calls: candidate.toolCalls } : {}),
+        };
+        events.push({ chunk: chunk(delta, null) });
+        first = false;
+      }
+      if (candidate.finish !== null && !finished) {
+        finished = true;
+        events.push({ chunk: chunk({}, candidate.finish) });
       }
       return events;
     };
@@ -237,12 +233,9 @@ export const gemini: ProviderAdapter = {
       get usage() {
         return usage;
       },
-      push: (text) => decode(frames.push(text)),
-      end: () => {
-        const events = decode(frames.end());
-        if (options.includeUsage && usage !== undefined) events.push({ chunk: { ...chunk({}, null), choices: [], usage } });
-        return events;
-      },
+      decode,
+      // Gemini puts usage on its last event; the OpenAI usage chunk follows once the stream ends.
+      finish: () => (options.includeUsage && usage !== undefined ? [{ chunk: { ...chunk({}, null), choices: [], usage } }] : []),
     };
   },
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChatRequest } from "./openai-types.ts";
+import { decodeStream } from "../../../tests/support/decode-stream.ts";
 import { flattenMessages, ollamaChat, ollamaGenerate } from "./ollama.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { UpstreamTarget } from "./provider.ts";
@@ -124,7 +125,7 @@ describe("ollama NDJSON streams", () => {
   it("become OpenAI chunks, split anywhere, with the usage chunk only when asked", () => {
     const decoder = ollamaChat.createStreamDecoder("chat", target, { ...ids, includeUsage: true });
     const whole = lines.join("");
-    const events = [...decoder.push(whole.slice(0, 17)), ...decoder.push(whole.slice(17)), ...decoder.end()];
+    const events = decodeStream(ollamaChat, decoder, [whole.slice(0, 17), whole.slice(17)]);
     expect(events.map((event) => event.chunk.choices[0] ?? null)).toEqual([
       { index: 0, delta: { role: "assistant", content: "Hel" }, finish_reason: null },
       { index: 0, delta: { content: "lo" }, finish_reason: null },
@@ -138,19 +139,19 @@ describe("ollama NDJSON streams", () => {
 
   it("keep usage for cost but send no usage chunk when not asked", () => {
     const decoder = ollamaChat.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
-    const events = decoder.push(lines.join(""));
+    const events = decodeStream(ollamaChat, decoder, [lines.join("")]);
     expect(events).toHaveLength(3);
     expect(decoder.usage?.total_tokens).toBe(7);
   });
 
   it("turn an error line into an UpstreamStreamFailure", () => {
     const decoder = ollamaChat.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
-    expect(() => decoder.push(`${lines[0]}{"error":"model crashed"}\n`)).toThrow(UpstreamStreamFailure);
+    expect(() => decodeStream(ollamaChat, decoder, [`${lines[0]}{"error":"model crashed"}\n`])).toThrow(UpstreamStreamFailure);
   });
 
   it("stream text completions as text_completion chunks", () => {
     const decoder = ollamaGenerate.createStreamDecoder("text_completion", target, { ...ids, includeUsage: false });
-    const events = decoder.push(`${JSON.stringify({ response: "Hi", done: false })}\n${JSON.stringify({ response: "", done: true, done_reason: "stop" })}\n`);
+    const events = decodeStream(ollamaGenerate, decoder, [`${JSON.stringify({ response: "Hi", done: false })}\n${JSON.stringify({ response: "", done: true, done_reason: "stop" })}\n`]);
     expect(events.map((event) => event.chunk)).toMatchObject([
       { object: "text_completion", choices: [{ text: "Hi", finish_reason: null }] },
       { object: "text_completion", choices: [{ text: "", finish_reason: "stop" }] },

@@ -4,7 +4,6 @@
  * NDJSON, translated into OpenAI chunks; usage comes from prompt_eval_count / eval_count.
  */
 import { GatewayError } from "../errors.ts";
-import { ndjsonSplitter } from "./framing.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { contentText } from "./openai-types.ts";
@@ -212,7 +211,6 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
     },
 
     createStreamDecoder(op, target, options): StreamDecoder {
-      const frames = ndjsonSplitter();
       const lineFlavour = wireFlavour(op);
       let usage: Usage | undefined;
       let first = true;
@@ -230,30 +228,28 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
         model: target.model,
         choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
       });
-      const decode = (lines: string[]): StreamEvent[] => {
+      const decode = (text: string): StreamEvent[] => {
         const events: StreamEvent[] = [];
-        for (const text of lines) {
-          const line = parseUpstreamJson(text, kind);
-          failIfError(line);
-          const content = textOf(line, lineFlavour);
-          const toolCalls = op === "chat" ? toolCallsOf(line) : undefined;
-          if (op === "chat") {
-            if (content !== "" || first || toolCalls !== undefined) {
-              const delta = { ...(first ? { role: "assistant" as const } : {}), content, ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }) };
-              events.push({ chunk: chatChunk(delta, null) });
-            }
-          } else if (content !== "") {
-            events.push({ chunk: textChunk(content, null) });
+        const line = parseUpstreamJson(text, kind);
+        failIfError(line);
+        const content = textOf(line, lineFlavour);
+        const toolCalls = op === "chat" ? toolCallsOf(line) : undefined;
+        if (op === "chat") {
+          if (content !== "" || first || toolCalls !== undefined) {
+            const delta = { ...(first ? { role: "assistant" as const } : {}), content, ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }) };
+            events.push({ chunk: chatChunk(delta, null) });
           }
-          first = false;
-          if (line["done"] === true) {
-            usage = usageOf(line);
-            const finish = finishReason(line, toolCalls !== undefined);
-            events.push({ chunk: op === "chat" ? chatChunk({}, finish) : textChunk("", finish) });
-            if (options.includeUsage && usage !== undefined) {
-              const usageChunk = op === "chat" ? { ...chatChunk({}, null), choices: [], usage } : { ...textChunk("", null), choices: [], usage };
-              events.push({ chunk: usageChunk });
-            }
+        } else if (content !== "") {
+          events.push({ chunk: textChunk(content, null) });
+        }
+        first = false;
+        if (line["done"] === true) {
+          usage = usageOf(line);
+          const finish = finishReason(line, toolCalls !== undefined);
+          events.push({ chunk: op === "chat" ? chatChunk({}, finish) : textChunk("", finish) });
+          if (options.includeUsage && usage !== undefined) {
+            const usageChunk = op === "chat" ? { ...chatChunk({}, null), choices: [], usage } : { ...textChunk("", null), choices: [], usage };
+            events.push({ chunk: usageChunk });
           }
         }
         return events;
@@ -262,8 +258,8 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
         get usage() {
           return usage;
         },
-        push: (text) => decode(frames.push(text)),
-        end: () => decode(frames.end()),
+        decode,
+        finish: () => [],
       };
     },
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { decodeStream } from "../../../tests/support/decode-stream.ts";
 import { openAiCompatible } from "./openai-compatible.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { UpstreamTarget } from "./provider.ts";
@@ -48,18 +49,18 @@ describe("openai-compatible streams", () => {
 
   it("pass chunks through raw and hide the usage chunk the client did not ask for", () => {
     const decoder = adapter.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
-    const events = [...decoder.push(stream.slice(0, 30)), ...decoder.push(stream.slice(30)), ...decoder.end()];
+    const events = decodeStream(adapter, decoder, [stream.slice(0, 30), stream.slice(30)]);
     expect(events.map((event) => event.raw)).toEqual([chunk("a"), chunk("b")]);
     expect(decoder.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
   });
 
   it("keep the usage chunk when the client asked", () => {
     const decoder = adapter.createStreamDecoder("chat", target, { ...ids, includeUsage: true });
-    expect(decoder.push(stream).map((event) => event.raw)).toEqual([chunk("a"), chunk("b"), usageChunk]);
+    expect(decodeStream(adapter, decoder, [stream]).map((event) => event.raw)).toEqual([chunk("a"), chunk("b"), usageChunk]);
   });
 
   it("turn an in-band error into an UpstreamStreamFailure", () => {
     const decoder = adapter.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
-    expect(() => decoder.push(`data: ${chunk("a")}\n\ndata: {"error":{"message":"boom","code":503}}\n\n`)).toThrow(UpstreamStreamFailure);
+    expect(() => decodeStream(adapter, decoder, [`data: ${chunk("a")}\n\ndata: {"error":{"message":"boom","code":503}}\n\n`])).toThrow(UpstreamStreamFailure);
   });
 });

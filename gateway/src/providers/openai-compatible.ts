@@ -4,11 +4,10 @@
  * stream chunks pass through as the upstream wrote them, parsed once to read usage and errors.
  */
 import { GatewayError } from "../errors.ts";
-import { sseSplitter } from "./framing.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { Operation, RequestBody, ResponseBody, StreamChunk, Usage } from "./openai-types.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
-import type { ProviderAdapter, StreamDecoder, StreamEvent, UpstreamRequest, UpstreamTarget } from "./provider.ts";
+import type { ProviderAdapter, StreamDecoder, UpstreamRequest, UpstreamTarget } from "./provider.ts";
 
 const PATHS: Record<Operation, string> = {
   chat: "/chat/completions",
@@ -58,12 +57,13 @@ export function openAiCompatible(kind: string, otelName: string): ProviderAdapte
     },
 
     createStreamDecoder(_op, _target, options): StreamDecoder {
-      const frames = sseSplitter();
       let usage: Usage | undefined;
-      const decode = (payloads: string[]): StreamEvent[] => {
-        const events: StreamEvent[] = [];
-        for (const payload of payloads) {
-          if (payload === "[DONE]") continue;
+      return {
+        get usage() {
+          return usage;
+        },
+        decode(payload) {
+          if (payload === "[DONE]") return [];
           const chunk = parseUpstreamJson(payload, kind);
           const error = chunk["error"];
           if (error !== undefined) {
@@ -73,24 +73,13 @@ export function openAiCompatible(kind: string, otelName: string): ProviderAdapte
           const chunkUsage = usageOf(chunk["usage"]);
           if (chunkUsage !== undefined) usage = chunkUsage;
           const choices = chunk["choices"];
-          const usageOnly = Array.isArray(choices) && choices.length === 0;
-          if (usageOnly && !options.includeUsage) continue;
-          if (chunkUsage !== undefined && !options.includeUsage) {
-            // A usage field on a content chunk the client did not ask for: strip it.
-            delete chunk["usage"];
-            events.push({ chunk: chunk as unknown as StreamChunk });
-            continue;
-          }
-          events.push({ chunk: chunk as unknown as StreamChunk, raw: payload });
-        }
-        return events;
-      };
-      return {
-        get usage() {
-          return usage;
+          if (chunkUsage === undefined || options.includeUsage) return [{ chunk: chunk as unknown as StreamChunk, raw: payload }];
+          // Usage the client did not ask for: drop a usage-only chunk, strip it from a content chunk.
+          if (Array.isArray(choices) && choices.length === 0) return [];
+          delete chunk["usage"];
+          return [{ chunk: chunk as unknown as StreamChunk }];
         },
-        push: (text) => decode(frames.push(text)),
-        end: () => decode(frames.end()),
+        finish: () => [],
       };
     },
 

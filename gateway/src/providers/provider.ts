@@ -40,10 +40,13 @@ export interface StreamEvent {
 export interface StreamDecoder {
   /** Usage reported by the upstream so far (complete once the stream ended). */
   readonly usage: Usage | undefined;
-  /** Feeds upstream text; returns the OpenAI chunks it completed. Throws UpstreamStreamFailure. */
-  push(text: string): StreamEvent[];
-  /** The upstream ended; returns what was still buffered. */
-  end(): StreamEvent[];
+  /**
+   * Decodes one payload (an SSE event's data, or one NDJSON line) into OpenAI chunks.
+   * Throws UpstreamStreamFailure for an error the upstream reports in the stream.
+   */
+  decode(payload: string): StreamEvent[];
+  /** The upstream ended the stream; returns any closing chunks. */
+  finish(): StreamEvent[];
 }
 
 /** An error the upstream reported inside a stream (an error event or line). */

@@ -1,0 +1,209 @@
+/**
+ * Upstream failures end to end: statuses mapped as LiteLLM clients expect, timeouts that really
+ * fire and abort the upstream request, streams that fail mid-way and still end cleanly, and a
+ * client that goes away taking the upstream request with it.
+ */
+import OpenAI from "openai";
+import type { APIError } from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { MockUpstream } from "../src/mock/mock-upstream.ts";
+import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
+import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
+import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { openaiClient } from "../../tests/support/openai-client.ts";
+import { freePort } from "../../tests/support/ports.ts";
+import { removeTempDirs } from "../../tests/support/temp-dir.ts";
+import { waitFor } from "../../tests/support/wait-for.ts";
+
+let mock: MockUpstream;
+let gateway: GatewayProcess;
+let client: OpenAI;
+
+const messages = [{ role: "user" as const, content: "hi" }];
+
+beforeAll(async () => {
+  mock = await startMock();
+  const closedPort = await freePort();
+  gateway = await startGateway({
+    config: {
+      model_list: [
+        { model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1`, timeout: 0.5, stream_timeout: 0.5 } },
+        { model_name: "unreachable", litellm_params: { model: "openai/mock-gpt", api_base: `http://127.0.0.1:${closedPort}/v1` } },
+      ],
+    },
+  });
+  client = openaiClient(gateway.url, "unused");
+});
+
+beforeEach(() => {
+  mock.faults.clear();
+  mock.resetStats();
+});
+
+afterAll(async () => {
+  await stopAllGateways();
+  await closeAllMocks();
+  removeTempDirs();
+});
+
+async function chatError(request: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}): Promise<APIError> {
+  const error = await client.chat.completions.create({ model: "main", messages, ...request }).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(OpenAI.APIError);
+  return error as APIError;
+}
+
+async function sse(body: Record<string, unknown>): Promise<{ status: number; frames: string[] }> {
+  const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, frames: text.split("\n\n").filter((frame) => frame !== "").map((frame) => frame.replace(/^data: /, "")) };
+}
+
+describe("upstream error statuses", () => {
+  it("keeps an upstream 500 as 500 with the upstream's message", async () => {
+    mock.faults.push({ status: 500, message: "the GPU caught fire" });
+    const error = await chatError();
+    expect(error.status).toBe(500);
+    expect(error.message).toContain("the GPU caught fire");
+    expect(error.message).toContain('model group "main"');
+  });
+
+  it("keeps a 503 as 503", async () => {
+    mock.faults.push({ status: 503, message: "overloaded" });
+    expect((await chatError()).status).toBe(503);
+  });
+
+  it("passes a 429 with its Retry-After", async () => {
+    mock.faults.push({ status: 429, retryAfter: 7, message: "slow down" });
+    const error = await chatError();
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error.headers?.get("retry-after")).toBe("7");
+  });
+
+  it("reports a context-window error as a 400 of its own type", async () => {
+    mock.faults.push({ status: 400, message: "This model's maximum context length is 4096 tokens", code: "context_length_exceeded" });
+    const error = await chatError();
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.type).toBe("context_window_exceeded");
+  });
+
+  it("maps an upstream 401 to 401 (upstream authentication)", async () => {
+    mock.faults.push({ status: 401, message: "Incorrect API key provided" });
+    const error = await chatError();
+    expect(error.status).toBe(401);
+    expect(error.type).toBe("authentication_error");
+  });
+
+  it("answers 502 for a body that is not JSON", async () => {
+    mock.faults.push({ malformed: true });
+    const error = await chatError();
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("not JSON");
+  });
+
+  it("answers 502 when the upstream cannot be reached", async () => {
+    const error = (await client.chat.completions.create({ model: "unreachable", messages }).catch((caught: unknown) => caught)) as APIError;
+    expect(error.status).toBe(502);
+    expect(error.type).toBe("api_connection_error");
+    expect(error.message).toContain("ECONNREFUSED");
+  });
+
+  it("answers 502 when the upstream resets the connection", async () => {
+    mock.faults.push({ reset: true });
+    expect((await chatError()).status).toBe(502);
+  });
+});
+
+describe("timeouts fire and abort the upstream request", () => {
+  it("408 after `timeout` for a hanging upstream, which sees the disconnect", async () => {
+    mock.faults.push({ hang: true });
+    const started = Date.now();
+    const error = await chatError();
+    expect(error.status).toBe(408);
+    expect(error.message).toContain("did not answer within 0.5s");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    await waitFor(() => mock.stats().aborted === 1, { what: "the mock to see the aborted request" });
+  });
+
+  it("408 as plain JSON when a stream never starts within `stream_timeout`", async () => {
+    mock.faults.push({ hang: true });
+    const { status, frames } = await sse({ model: "main", messages, stream: true });
+    expect(status).toBe(408);
+    expect(JSON.parse(frames[0]!)).toMatchObject({ error: { code: "408" } });
+    await waitFor(() => mock.stats().aborted === 1, { what: "the mock to see the aborted stream" });
+  });
+
+  it("an in-band 408 when a started stream goes silent longer than `stream_timeout`", async () => {
+    mock.faults.push({ chunkDelayMs: 1500 });
+    const { status, frames } = await sse({ model: "main", messages, stream: true });
+    expect(status).toBe(200);
+    expect(frames.at(-1)).toBe("[DONE]");
+    expect(JSON.parse(frames.at(-2)!)).toMatchObject({ error: { code: "408", type: "timeout" } });
+  });
+});
+
+describe("streams that fail", () => {
+  it("answer plain JSON with the status when the upstream fails before the first chunk", async () => {
+    mock.faults.push({ status: 500, message: "no stream today" });
+    const { status, frames } = await sse({ model: "main", messages, stream: true });
+    expect(status).toBe(500);
+    expect(frames).toHaveLength(1);
+    expect(JSON.parse(frames[0]!)).toMatchObject({ error: { code: "500", message: expect.stringContaining("no stream today") } });
+  });
+
+  it("end cleanly with an in-band error event and [DONE] when the upstream errors mid-stream", async () => {
+    mock.faults.push({ errorAfterChunks: 3 });
+    const { status, frames } = await sse({ model: "main", messages, stream: true });
+    expect(status).toBe(200);
+    expect(frames.slice(0, 3).every((frame) => JSON.parse(frame).object === "chat.completion.chunk")).toBe(true);
+    expect(JSON.parse(frames[3]!)).toMatchObject({ error: { message: expect.stringContaining("failed mid-stream"), code: "500" } });
+    expect(frames[4]).toBe("[DONE]");
+    expect(frames).toHaveLength(5);
+  });
+
+  it("end cleanly when the upstream connection breaks mid-stream", async () => {
+    mock.faults.push({ breakAfterChunks: 2 });
+    const { status, frames } = await sse({ model: "main", messages, stream: true });
+    expect(status).toBe(200);
+    expect(frames).toHaveLength(4);
+    expect(JSON.parse(frames[2]!)).toMatchObject({ error: { type: "api_connection_error", code: "502" } });
+    expect(frames[3]).toBe("[DONE]");
+  });
+
+  it("surface to the openai client as an error after the chunks already received", async () => {
+    mock.faults.push({ errorAfterChunks: 2 });
+    const stream = await client.chat.completions.create({ model: "main", messages, stream: true });
+    const received: string[] = [];
+    const failure = await (async () => {
+      for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? "");
+    })().catch((caught: unknown) => caught);
+    expect(received).toEqual(["", "This"]);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+  });
+});
+
+describe("a client that goes away", () => {
+  it("aborts the upstream stream", async () => {
+    mock.faults.push({ chunkDelayMs: 100 });
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "main", messages, stream: true }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await waitFor(() => mock.stats().aborted === 1, { what: "the mock to see the client's disconnect" });
+  });
+
+  it("aborts a non-streaming upstream call", async () => {
+    mock.faults.push({ latencyMs: 5000 });
+    const controller = new AbortController();
+    const pending = fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "main", messages }), signal: controller.signal }).catch(() => undefined);
+    await waitFor(() => mock.stats().total === 1);
+    controller.abort();
+    await pending;
+    await waitFor(() => mock.stats().aborted === 1, { what: "the mock to see the disconnect" });
+  });
+});
