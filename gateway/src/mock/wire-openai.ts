@@ -3,6 +3,7 @@
  * /v1/models (and the same without /v1), non-streaming and SSE, with usage chunks on request.
  */
 import { randomUUID } from "node:crypto";
+import { toBase64Floats } from "../providers/embedding-encoding.ts";
 import { countTokens, embeddingFor, limitPieces, replyText, unixSeconds } from "./fake-content.ts";
 import { jsonReply, SSE_TYPE } from "./reply.ts";
 import type { MockReply, MockRoute, WireContext, WireFormat } from "./reply.ts";
@@ -102,6 +103,12 @@ function completion(context: WireContext): MockReply {
   return streamReply(context, frames);
 }
 
+/** A vector as floats, or as base64 little-endian float32 when the request asks for it (as OpenAI and Voyage do). */
+export function encodedEmbedding(text: string, format: unknown): number[] | string {
+  const vector = embeddingFor(text);
+  return format === "base64" ? toBase64Floats(vector) : vector;
+}
+
 export function embeddingInputs(input: unknown): string[] {
   if (typeof input === "string") return [input];
   if (Array.isArray(input)) return input.map((item) => (typeof item === "string" ? item : JSON.stringify(item)));
@@ -114,7 +121,7 @@ function embeddings(context: WireContext): MockReply {
   const tokens = inputs.reduce((sum, text) => sum + countTokens(text), 0);
   return jsonReply({
     object: "list",
-    data: inputs.map((text, index) => ({ object: "embedding", index, embedding: embeddingFor(text) })),
+    data: inputs.map((text, index) => ({ object: "embedding", index, embedding: encodedEmbedding(text, body["encoding_format"]) })),
     model: typeof body["model"] === "string" ? body["model"] : "mock-embedding",
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   });

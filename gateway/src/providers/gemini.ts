@@ -4,6 +4,7 @@
  * usage are translated both ways. The key travels in the x-goog-api-key header, never the URL.
  */
 import { GatewayError } from "../errors.ts";
+import { encodeAsRequested } from "./embedding-encoding.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { contentText } from "./openai-types.ts";
@@ -164,12 +165,15 @@ export const gemini: ProviderAdapter = {
       const texts = embeddingText((request as EmbeddingRequest).input);
       // Gemini reports no token count for embeddings: estimate 4 characters a token, as documented.
       const tokens = texts.reduce((sum, item) => sum + Math.ceil(item.length / 4), 0);
-      const body: EmbeddingResponse = {
-        object: "list",
-        data: list.map((item, index) => ({ object: "embedding", index, embedding: (isObject(item) && Array.isArray(item["values"]) ? item["values"] : []) as number[] })),
-        model: target.model,
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
-      };
+      const body: EmbeddingResponse = encodeAsRequested(
+        {
+          object: "list",
+          data: list.map((item, index) => ({ object: "embedding", index, embedding: (isObject(item) && Array.isArray(item["values"]) ? item["values"] : []) as number[] })),
+          model: target.model,
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        },
+        request as EmbeddingRequest,
+      );
       return { body, usage: { prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens } };
     }
     failIfBlocked(response);

@@ -4,6 +4,7 @@
  * NDJSON, translated into OpenAI chunks; usage comes from prompt_eval_count / eval_count.
  */
 import { GatewayError } from "../errors.ts";
+import { encodeAsRequested } from "./embedding-encoding.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { contentText } from "./openai-types.ts";
@@ -171,11 +172,11 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
     streamFraming: "ndjson",
     buildRequest,
 
-    parseResponse(op, text, target, _request, ids: ResponseIds) {
+    parseResponse(op, text, target, request, ids: ResponseIds) {
       const line = parseUpstreamJson(text, kind);
       failIfError(line);
       if (op === "embeddings") {
-        const body = embeddingResponse(line, target.model);
+        const body = encodeAsRequested(embeddingResponse(line, target.model), request as EmbeddingRequest);
         return { body, usage: { prompt_tokens: body.usage.prompt_tokens, completion_tokens: 0, total_tokens: body.usage.total_tokens } };
       }
       if (line["done"] !== true) throw new GatewayError("upstream_malformed", "ollama upstream response is not complete (done is not true)");
