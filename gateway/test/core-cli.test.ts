@@ -1,0 +1,113 @@
+/**
+ * The command line as a newcomer meets it: the README's first command starts a working gateway
+ * on the embedded default, check-config answers with exit codes and config paths, and the mock
+ * upstream runs as its own process and takes scripted faults over HTTP.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { PHAROS_MAIN, ROOT } from "../../tests/support/gateway-process.ts";
+import { openaiClient } from "../../tests/support/openai-client.ts";
+import { freePort } from "../../tests/support/ports.ts";
+import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
+import { waitFor } from "../../tests/support/wait-for.ts";
+
+afterAll(() => removeTempDirs());
+
+function pharos(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [PHAROS_MAIN, ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", ...env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("the README's first command", () => {
+  it("starts Pharos on the embedded default, and a chat completion works", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const runLine = firstBlock.split("\n")[0]!.replace(/#.*$/, "").trim();
+    expect(runLine).toBe("npm install && npm start");
+    // `npm install` already ran for this test suite; run the rest of the line as written.
+    const port = await freePort();
+    const child = spawn("npm", ["start"], { cwd: ROOT, env: { ...process.env, PORT: String(port), LITELLM_LOG: "ERROR" }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}: ${output}`);
+          return (await fetch(`${url}/health/liveliness`)).status === 200;
+        },
+        { timeoutMs: 60_000, what: "npm start to serve" },
+      );
+      const client = openaiClient(url, "no-key-needed");
+      const completion = await client.chat.completions.create({ model: "fake-openai-endpoint", messages: [{ role: "user", content: "Hello!" }] });
+      expect(completion.choices[0]?.message.content).toBe('This is a mock response from Pharos to "Hello!".');
+      const models = await client.models.list();
+      expect(models.data.map((model) => model.id)).toContain("fake-openai-endpoint");
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
+    }
+  }, 90_000);
+});
+
+describe("pharos check-config", () => {
+  it("exits 0 for a good config and lists the warnings", () => {
+    const result = pharos(["check-config", join(ROOT, "gateway/test/fixtures/seed-configs/seed-001-load-balancing.yaml")]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/OK — 3 model group\(s\), 5 deployment\(s\)/);
+    expect(result.stdout).toContain("warning: load_balancing_config: translated");
+  });
+
+  it("exits 1 and lists every problem by config path", () => {
+    const file = join(tempDir(), "bad.yaml");
+    writeFileSync(file, "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/x\n      api_base: nope\n      rpm: -1\nrouter_settings:\n  num_retires: 2\n");
+    const result = pharos(["check-config", file]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("model_list[0].litellm_params.api_base: expected a URL");
+    expect(result.stderr).toContain("model_list[0].litellm_params.rpm: expected an integer >= 1");
+    expect(result.stderr).toContain('router_settings.num_retires: unknown key (did you mean "num_retries"?)');
+  });
+
+  it("exits 1 when an os.environ reference is unset, naming the path", () => {
+    const result = pharos(["check-config", join(ROOT, "gateway/test/fixtures/seed-configs/seed-004-production-setup.yaml")]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("model_list[0].litellm_params.api_key: environment variable OLLAMA_API_KEY is not set");
+  });
+
+  it("exits 2 with usage for a bad command line", () => {
+    const result = pharos(["serve", "--prot", "1"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("Unknown option '--prot'");
+    expect(result.stderr).toContain("Usage:");
+  });
+
+  it("refuses to serve a config with problems, before listening", () => {
+    const file = join(tempDir(), "bad.yaml");
+    writeFileSync(file, "model_list:\n  - model_name: a\n    litellm_params: { model: azure/gpt-4o }\n");
+    const result = pharos(["serve", "--config", file, "--port", "0"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('provider "azure" is not supported');
+  });
+});
+
+describe("pharos mock-upstream", () => {
+  it("serves the wire formats and takes faults and stats over HTTP", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [PHAROS_MAIN, "mock-upstream", "--port", String(port), "--latency-ms", "1"], { stdio: "ignore" });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(async () => (await fetch(`${url}/api/tags`)).status === 200, { what: "the mock upstream" });
+      await fetch(`${url}/__mock/faults`, { method: "POST", body: JSON.stringify({ faults: [{ status: 503, message: "scripted" }] }) });
+      const failed = await fetch(`${url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }) });
+      expect(failed.status).toBe(503);
+      const ok = await fetch(`${url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }) });
+      expect(ok.status).toBe(200);
+      const stats = (await (await fetch(`${url}/__mock/stats`)).json()) as { hits: Record<string, number> };
+      expect(stats.hits).toEqual({ "ollama /api/tags": 1, "openai chat": 2 });
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+});
