@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { extname, join, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
@@ -71,7 +71,7 @@ function lowerCaseHeaders(headers: Readonly<Record<string, string>> | undefined,
   return out;
 }
 
-function compile(file: ScenarioFile, source: string, env: Env): Scenario {
+function compile(file: ScenarioFile, source: string, name: string, env: Env): Scenario {
   const userClasses = file.users.map((user, u): UserClass => {
     const where = `users[${u}]`;
     const classHeaders = lowerCaseHeaders(user.headers, env, `${where}.headers`);
@@ -91,7 +91,7 @@ function compile(file: ScenarioFile, source: string, env: Env): Scenario {
     return { name: user.name, weight: user.weight, waitTime, waitTimeText: user.wait_time, tasks };
   });
   return {
-    name: file.name ?? source,
+    name,
     description: file.description,
     source,
     host: file.host === undefined ? undefined : resolveEnvRefs(file.host, env, "host"),
@@ -125,9 +125,9 @@ export async function loadScenario(reference: string, options: LoadScenarioOptio
   const file = validate(await readScenarioValue(path), source);
   let scenario: Scenario;
   try {
-    scenario = compile(file, source, options.env);
+    scenario = compile(file, source, file.name ?? basename(path, extname(path)), options.env);
   } catch (error) {
     throw new ScenarioError(`scenario ${source}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return selectClasses(builtin ? { ...scenario, name: file.name ?? reference } : scenario, options.userClassNames);
+  return selectClasses(scenario, options.userClassNames);
 }

@@ -1,0 +1,84 @@
+/**
+ * compare: the same scenario against two targets in interleaved slices, ratios with spread;
+ * replay: the seed benchmark scaled down, printed next to the published figures.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MockUpstream } from "../../gateway/src/mock/mock-upstream.ts";
+import { ScriptedServer } from "./support/scripted-server.ts";
+import { runHarness } from "./support/run-harness.ts";
+
+interface Comparison {
+  readonly metric: string;
+  readonly a: number;
+  readonly b: number;
+  readonly ratio: number;
+  readonly ratioMin: number;
+  readonly ratioMax: number;
+}
+
+const fast = new MockUpstream({ latencyMs: 2 });
+const slow = new MockUpstream({ latencyMs: 30 });
+let a = "";
+let b = "";
+
+beforeAll(async () => {
+  a = await fast.listen(0);
+  b = await slow.listen(0);
+});
+
+afterAll(async () => {
+  await fast.close();
+  await slow.close();
+});
+
+function comparisons(stdout: string): Map<string, Comparison> {
+  const parsed = JSON.parse(stdout) as { comparisons: Comparison[]; rounds: unknown[] };
+  return new Map(parsed.comparisons.map((c) => [c.metric, c]));
+}
+
+describe("compare", () => {
+  it("interleaves A and B on autocannon and reports B/A ratios with their spread", async () => {
+    const run = await runHarness(["compare", "--a", a, "--b", b, "-u", "2", "--rounds", "2", "--slice", "1s", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { rounds: unknown[] }).rounds).toHaveLength(2);
+    const byMetric = comparisons(run.stdout);
+    const p50 = byMetric.get("p50 (ms)");
+    // B answers ~28 ms later than A: its latency ratio is far above 1, its throughput ratio below
+    expect(p50?.ratio).toBeGreaterThan(2);
+    expect(p50?.ratioMin).toBeLessThanOrEqual(p50?.ratio ?? 0);
+    expect(p50?.ratioMax).toBeGreaterThanOrEqual(p50?.ratio ?? Infinity);
+    expect(byMetric.get("requests/s")?.ratio).toBeLessThan(0.5);
+    expect(byMetric.has("overhead p50 (ms)")).toBe(false);
+    expect(run.stderr).toMatch(/warm-up \(discarded\)/);
+    expect(fast.stats().hits["openai chat"]).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("with --rate compares on the open model, measuring from the intended send time", async () => {
+    const run = await runHarness(["compare", "--a", a, "--b", b, "--rate", "20", "--rounds", "1", "--slice", "1s"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/open model, 20 req\/s; 1 rounds x 1 s per target/);
+    expect(run.stdout).toMatch(/p50 \(ms\)\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
+  }, 30_000);
+});
+
+describe("replay", () => {
+  const gateway = new ScriptedServer(() => ({ delayMs: 5, headers: { "x-litellm-overhead-duration-ms": "0.8" }, body: '{"choices":[]}' }));
+  let url = "";
+  beforeAll(async () => (url = await gateway.listen()));
+  afterAll(() => gateway.close());
+
+  it("runs the seed benchmark scaled down and prints its table beside the published figures", async () => {
+    const run = await runHarness(["replay", "-H", url, "-u", "4", "-r", "4", "-t", "2", "--only-summary"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(gateway.hitsOf("/v1/chat/completions")).toBeGreaterThan(10);
+    expect(run.stdout).toMatch(/published: 1000 users, spawn 500\/s, 5m, between\(0\.1, 0\.5\)/);
+    expect(run.stdout).toMatch(/this run: {2}4 users, spawn 4\/s/);
+    expect(run.stdout).toMatch(/Median latency \(ms\)\s+\d+\s+100\n/);
+    expect(run.stdout).toMatch(/95th percentile \(ms\)\s+\d+\s+150\n/);
+    expect(run.stdout).toMatch(/99th percentile \(ms\)\s+\d+\s+240\n/);
+    expect(run.stdout).toMatch(/Average latency \(ms\)\s+[\d.]+\s+111\.7\n/);
+    expect(run.stdout).toMatch(/Requests\/s\s+[\d.,]+\s+1,170\n/);
+    expect(run.stdout).toMatch(/LiteLLM overhead median \(ms\)\s+0\.8\s+2\n/);
+    expect(run.stdout).toMatch(/closed-model check: 4 users/);
+  }, 30_000);
+});
