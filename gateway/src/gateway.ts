@@ -22,8 +22,9 @@ import { HttpTransports } from "./providers/transport.ts";
 import type { RequestObserver, RequestState } from "./request-state.ts";
 import { buildDeployments } from "./router/deployments.ts";
 import type { DeploymentTable, TransportSource } from "./router/deployments.ts";
+import { createRouting } from "./router/create-routing.ts";
+import type { HealthChecker } from "./router/health-checks.ts";
 import { probeAll } from "./router/health-report.ts";
-import { Router } from "./router/router.ts";
 import { PHAROS_VERSION } from "./version.ts";
 
 export interface GatewayOptions {
@@ -35,6 +36,8 @@ export interface Gateway {
   readonly app: Koa<RequestState>;
   readonly table: DeploymentTable;
   readonly health: HealthSources;
+  /** Resolves once the router's shared state is loaded (await before listening). */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,7 +63,8 @@ export function buildTable(loaded: LoadedConfig, transports: TransportSource, en
   return { table: built.table, warnings: built.warnings };
 }
 
-export function healthSources(loaded: LoadedConfig, table: DeploymentTable): HealthSources {
+/** With background health checks on, /health answers from their cached state instead of probing. */
+export function healthSources(loaded: LoadedConfig, table: DeploymentTable, checker?: HealthChecker): HealthSources {
   const config = loaded.config;
   const probeTimeoutMs = (config.health_check?.health_check_timeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS) * 1000;
   const cache = config.litellm_settings.cache === true ? (config.litellm_settings.cache_params?.type ?? "local") : null;
@@ -69,7 +73,7 @@ export function healthSources(loaded: LoadedConfig, table: DeploymentTable): Hea
       ready: true,
       body: { status: "healthy", db: "Not connected", cache, litellm_version: PHAROS_VERSION, pharos_version: PHAROS_VERSION },
     }),
-    deployments: () => probeAll(table, { timeoutMs: probeTimeoutMs, expectedField: config.health_check?.expected_response_field }),
+    deployments: () => checker?.report() ?? probeAll(table, { timeoutMs: probeTimeoutMs, expectedField: config.health_check?.expected_response_field }),
   };
 }
 
@@ -81,10 +85,11 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   const { table, warnings } = buildTable(loaded, transports, env);
   for (const warning of [...loaded.warnings, ...warnings]) logger.warn(warning);
 
-  const router = new Router({ table, settings: config.router_settings });
+  const routing = createRouting(loaded, table, env, logger);
+  const router = routing.router;
   const pipeline = new Pipeline({ table, router, logger });
   const observers: RequestObserver[] = [];
-  const health = healthSources(loaded, table);
+  const health = healthSources(loaded, table, routing.healthChecker);
   const proxy: ProxyDeps = { pipeline, bodyLimitBytes: (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE };
   const bootEpochSeconds = Math.floor(Date.now() / 1000);
 
@@ -111,6 +116,10 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
     app,
     table,
     health,
-    close: () => transports.close(),
+    ready: routing.ready,
+    close: async () => {
+      await routing.close();
+      await transports.close();
+    },
   };
 }

@@ -101,12 +101,18 @@ export class Pipeline {
       ids: { id: state.callId, created: Math.floor(state.startedAtEpochMs / 1000) },
       clientSignal: clientGoneSignal(ctx),
     };
-    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call));
+    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call), { stream, signal: call.clientSignal, counters: state });
     state.deployment = outcome.deployment;
     state.attemptedRetries = outcome.attemptedRetries;
     state.attemptedFallbacks = outcome.attemptedFallbacks;
-    if (outcome.value.kind === "json") this.sendJson(ctx, outcome.value);
-    else await this.sendStream(ctx, outcome.value.stream);
+    // finish() releases the deployment's in-flight slot and reports tokens (and a broken stream) to the router.
+    let failure: GatewayError | undefined;
+    try {
+      if (outcome.value.kind === "json") this.sendJson(ctx, outcome.value);
+      else failure = await this.sendStream(ctx, outcome.value.stream);
+    } finally {
+      outcome.finish({ usage: state.usage, error: failure });
+    }
   }
 
   /** One attempt; its time waiting on the upstream counts as upstream time, success or not. */
@@ -134,7 +140,8 @@ export class Pipeline {
     ctx.body = parsed.raw ?? JSON.stringify(parsed.body);
   }
 
-  private async sendStream(ctx: PharosContext, stream: UpstreamStream): Promise<void> {
+  /** Streams to the client; returns the upstream failure that broke the stream, if any. */
+  private async sendStream(ctx: PharosContext, stream: UpstreamStream): Promise<GatewayError | undefined> {
     const state = ctx.state;
     const writer = new SseWriter(ctx.res);
     ctx.respond = false;
@@ -172,15 +179,16 @@ export class Pipeline {
       stream.close();
       state.errorCode = "client_closed_request";
       state.errorMessage = "The client closed the connection during the stream";
-      return;
+      return undefined;
     }
     if (failure !== undefined) {
       state.errorCode = failure.code;
       state.errorMessage = failure.message;
       this.logger.error({ callId: state.callId, code: failure.code, group: state.group, deployment: stream.deployment.id }, `stream failed mid-way: ${failure.message}`);
       writer.end(JSON.stringify(failure.toBody()));
-      return;
+      return failure;
     }
     writer.end();
+    return undefined;
   }
 }

@@ -11,8 +11,10 @@ import { loadConfigFile, loadEmbeddedDefault } from "../config/load.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { buildTable, createGateway, createTransports, healthSources } from "../gateway.ts";
 import { createHealthApp } from "../health-app.ts";
+import { startHealthChecker } from "../router/create-routing.ts";
 import type { HealthSources } from "../http/health.ts";
 import { listen } from "../server.ts";
+import { startPrimaryTelemetry, startWorkerTelemetry } from "../telemetry/gateway-telemetry.ts";
 import { createLogger } from "../telemetry/logger.ts";
 import { PHAROS_VERSION } from "../version.ts";
 import type { ServeArgs } from "./args.ts";
@@ -60,6 +62,7 @@ export async function serveCommand(args: ServeArgs, env: NodeJS.ProcessEnv = pro
 
 async function startWorker(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env: NodeJS.ProcessEnv, clustered: boolean): Promise<void> {
   const gateway = createGateway(loaded, { logger, env });
+  await gateway.ready;
   const running = await listen(gateway.app, plan.host, plan.port);
   const drain = async (graceMs: number): Promise<void> => {
     await running.drain(graceMs);
@@ -90,7 +93,7 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
   // Validate before forking: a bad config fails once, in the foreground.
   const transports = createTransports();
   const { table } = buildTable(loaded, transports, env);
-  const probes = healthSources(loaded, table);
+  const probes = healthSources(loaded, table, startHealthChecker(loaded, table));
   const sources: HealthSources = {
     deployments: () => probes.deployments(),
     readiness: async () => {

@@ -3,6 +3,7 @@
  * list for OpenAI-compatible servers) under a timeout. Used by /health and background checks.
  */
 import { isObject } from "../providers/json.ts";
+import type { UpstreamRequest } from "../providers/provider.ts";
 import type { Deployment } from "./deployments.ts";
 
 export interface ProbeResult {
@@ -16,6 +17,17 @@ export interface ProbeOptions {
   readonly timeoutMs: number;
   /** A field the JSON answer must have (the seed's `expected_response_field`, e.g. "models"). */
   readonly expectedField?: string | undefined;
+  /** The seed's `health_check.endpoint` (e.g. "/api/tags"), used for Ollama deployments. */
+  readonly ollamaPath?: string | undefined;
+}
+
+const OLLAMA_KINDS = new Set(["ollama", "ollama_chat"]);
+
+function probeRequest(deployment: Deployment, options: ProbeOptions): UpstreamRequest {
+  const request = deployment.adapter.healthProbe(deployment.target);
+  const path = options.ollamaPath;
+  if (path === undefined || path === "" || !OLLAMA_KINDS.has(deployment.adapter.kind)) return request;
+  return { ...request, path: `${deployment.target.basePath}${path.startsWith("/") ? path : `/${path}`}${deployment.target.baseQuery}` };
 }
 
 export async function probeDeployment(deployment: Deployment, options: ProbeOptions): Promise<ProbeResult> {
@@ -24,7 +36,7 @@ export async function probeDeployment(deployment: Deployment, options: ProbeOpti
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
   const done = (healthy: boolean, error?: string): ProbeResult => ({ healthy, latencyMs: performance.now() - started, error });
   try {
-    const request = deployment.adapter.healthProbe(deployment.target);
+    const request = probeRequest(deployment, options);
     const response = await deployment.transport.request(request, { signal: controller.signal, headersTimeoutMs: options.timeoutMs, bodyTimeoutMs: options.timeoutMs });
     const text = await response.text();
     if (response.status < 200 || response.status >= 300) return done(false, `HTTP ${response.status}: ${deployment.adapter.parseError(response.status, text).message}`);

@@ -1,17 +1,18 @@
 /**
  * simple-shuffle, LiteLLM's default: a weighted random pick by `weight` if any candidate sets
  * it, else by `rpm`, else by `tpm`, else uniform. Pure: candidates and a random source in.
+ * `weighted` (the seeds' name) is the same pick.
  */
-import type { Deployment } from "../deployments.ts";
+import type { Candidate, RoutingStats } from "./strategy.ts";
 
 type WeightKey = "weight" | "rpm" | "tpm";
 
-function weightKey(candidates: readonly Deployment[]): WeightKey | undefined {
+function weightKey(candidates: readonly Candidate[]): WeightKey | undefined {
   for (const key of ["weight", "rpm", "tpm"] as const) if (candidates.some((deployment) => deployment[key] !== undefined)) return key;
   return undefined;
 }
 
-export function simpleShuffle(candidates: readonly Deployment[], random: () => number): Deployment | undefined {
+export function simpleShuffle<T extends Candidate>(candidates: readonly T[], _stats: RoutingStats | undefined, random: () => number): T | undefined {
   if (candidates.length <= 1) return candidates[0];
   const key = weightKey(candidates);
   if (key === undefined) return candidates[Math.floor(random() * candidates.length)];

@@ -1,0 +1,83 @@
+/**
+ * Builds the routing part of a gateway process from the config: the routing policy, the
+ * shared state (memory, or Redis when router_settings.redis_* is set), background health
+ * checks, the router and its metrics. `ready` resolves once the shared state is loaded (or
+ * Redis proved unreachable: the router then serves on local state).
+ */
+import type { Logger } from "pino";
+import { ConfigError } from "../config/load.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { MemoryRouterState } from "../state/memory-state.ts";
+import { RedisRouterState } from "../state/redis-state.ts";
+import type { RouterState } from "../state/router-state.ts";
+import { RedisPool, routerRedisSettings } from "../stores/redis.ts";
+import { metrics } from "../telemetry/metrics.ts";
+import type { DeploymentTable } from "./deployments.ts";
+import { RouterEvents } from "./events.ts";
+import { HealthChecker, healthCheckSettings } from "./health-checks.ts";
+import { Router } from "./router.ts";
+import { recordRouterMetrics } from "./router-metrics.ts";
+import { resolveRoutingPolicy, unknownFallbackTargets } from "./routing-policy.ts";
+import type { RoutingPolicy } from "./routing-policy.ts";
+
+export interface Routing {
+  readonly router: Router;
+  /** Background health checks, when general_settings.background_health_checks is on. */
+  readonly healthChecker: HealthChecker | undefined;
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+function createState(loaded: LoadedConfig, table: DeploymentTable, policy: RoutingPolicy, env: NodeJS.ProcessEnv, logger: Logger): { state: RouterState; pool: RedisPool | undefined } {
+  const settings = routerRedisSettings(loaded.config, env);
+  if (settings === undefined) return { state: new MemoryRouterState(), pool: undefined };
+  const pool = new RedisPool(settings, logger, "router-state");
+  const usageMatters = policy.strategy === "usage-based-routing" || policy.strategy === "usage-based-routing-v2" || table.all.some((deployment) => deployment.rpm !== undefined || deployment.tpm !== undefined);
+  const syncMs = Number(env["PHAROS_ROUTER_SYNC_MS"]);
+  const state = new RedisRouterState({
+    pool,
+    logger,
+    shareUsage: usageMatters,
+    shareInFlight: policy.strategy === "least-busy",
+    ...(Number.isFinite(syncMs) && syncMs > 0 ? { syncIntervalMs: syncMs } : {}),
+  });
+  return { state, pool };
+}
+
+/** Background health checks for this process, started; undefined when they are off. */
+export function startHealthChecker(loaded: LoadedConfig, table: DeploymentTable, events?: RouterEvents, onTransition?: ConstructorParameters<typeof HealthChecker>[0]["onTransition"]): HealthChecker | undefined {
+  const settings = healthCheckSettings(loaded.config);
+  if (!settings.enabled) return undefined;
+  const checker = new HealthChecker({ table, settings, events, onTransition });
+  checker.start();
+  return checker;
+}
+
+export function createRouting(loaded: LoadedConfig, table: DeploymentTable, env: NodeJS.ProcessEnv, logger: Logger): Routing {
+  const problems = unknownFallbackTargets(loaded.config);
+  if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+  const policy = resolveRoutingPolicy(loaded.config);
+  const { state, pool } = createState(loaded, table, policy, env, logger);
+  const events = new RouterEvents();
+  const routerRef: { current: Router | undefined } = { current: undefined };
+  const healthChecker = startHealthChecker(loaded, table, events, (deployment, healthy) => {
+    logger.warn({ deployment: deployment.id, group: deployment.group }, `deployment ${deployment.id} (${deployment.apiBaseForHeader}) ${healthy ? "passed its health checks: back in service" : "failed its health checks: taken out of service"}`);
+    routerRef.current?.refreshCondition(deployment);
+  });
+  const router = new Router({ table, policy, state, health: healthChecker, events, logger });
+  routerRef.current = router;
+  const stopMetrics = recordRouterMetrics(router, metrics);
+  const ready = state.start().catch((error: unknown) => logger.error({ err: error }, "router state failed to start; serving on local state"));
+
+  return {
+    router,
+    healthChecker,
+    ready,
+    async close() {
+      stopMetrics();
+      healthChecker?.stop();
+      await router.close();
+      await pool?.close();
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The router composed with the memory state, a fake clock and scripted attempts (no I/O).
+ */
+import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../config/load.ts";
+import { GatewayError } from "../errors.ts";
+import type { ErrorCode } from "../errors.ts";
+import type { Transport } from "../providers/transport.ts";
+import { MemoryRouterState } from "../state/memory-state.ts";
+import { buildDeployments } from "./deployments.ts";
+import type { Deployment } from "./deployments.ts";
+import type { RouterEvent } from "./events.ts";
+import { Router } from "./router.ts";
+import { resolveRoutingPolicy } from "./routing-policy.ts";
+
+const transport: Transport = {
+  request: () => Promise.reject(new Error("no I/O in unit tests")),
+  stats: () => undefined,
+  close: () => Promise.resolve(),
+};
+
+function setup(yaml: string, health?: { isHealthy(id: string): boolean }) {
+  const loaded = parseConfigText(yaml, "test", {});
+  const { table, problems } = buildDeployments(loaded.config, {}, { http: () => transport, inProcess: () => transport });
+  expect(problems).toEqual([]);
+  let now = 1_000_000;
+  const events: RouterEvent[] = [];
+  const router = new Router({ table, policy: resolveRoutingPolicy(loaded.config), state: new MemoryRouterState(), clock: () => now, random: () => 0.5, health });
+  router.events.on((event) => events.push(event));
+  return {
+    router,
+    table,
+    events,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+const everything = (): boolean => true;
+
+/** An attempt that answers with the deployment id, or throws the scripted error for it. */
+function scripted(errors: Record<string, ErrorCode | undefined>, hits: string[] = []) {
+  return async (deployment: Deployment): Promise<string> => {
+    hits.push(deployment.id);
+    const code = errors[deployment.id];
+    if (code !== undefined) throw new GatewayError(code, `scripted ${code} from ${deployment.id}`);
+    return deployment.id;
+  };
+}
+
+const THREE = `
+model_list:
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://a.test/v1" }, model_info: { id: a } }
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://b.test/v1" }, model_info: { id: b } }
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://c.test/v1" }, model_info: { id: c } }
+  - { model_name: fb, litellm_params: { model: openai/m, api_base: "http://f.test/v1" }, model_info: { id: f } }
+  - { model_name: long, litellm_params: { model: openai/m, api_base: "http://l.test/v1" }, model_info: { id: l } }
+`;
+
+describe("Router", () => {
+  it("round-robins over the group and releases in-flight slots on finish", async () => {
+    const { router } = setup(`${THREE}router_settings: { routing_strategy: round_robin }\n`);
+    const picked: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const outcome = await router.route("g", everything, scripted({}));
+      picked.push(outcome.value);
+      expect(router.state.inFlight(outcome.value)).toBe(1);
+      outcome.finish();
+      outcome.finish();
+      expect(router.state.inFlight(outcome.value)).toBe(0);
+    }
+    expect(picked).toEqual(["a", "b", "c", "a", "b", "c"]);
+  });
+
+  it("retries on another deployment and counts the retry", async () => {
+    const { router, events } = setup(`${THREE}router_settings: { routing_strategy: round_robin, num_retries: 2 }\n`);
+    const hits: string[] = [];
+    const counters = { attemptedRetries: 0, attemptedFallbacks: 0 };
+    const outcome = await router.route("g", everything, scripted({ a: "upstream_server_error" }, hits), { counters });
+    expect(hits).toHaveLength(2);
+    expect(hits[0]).toBe("a");
+    expect(hits[1]).not.toBe("a");
+    expect(outcome.value).toBe(hits[1]);
+    expect(outcome.attemptedRetries).toBe(1);
+    expect(counters.attemptedRetries).toBe(1);
+    expect(events.filter((event) => event.type === "retry")).toHaveLength(1);
+    expect(router.state.inFlight("a")).toBe(0);
+  });
+
+  it("never retries a client error and never cools on it", async () => {
+    const { router } = setup(`${THREE}router_settings: { num_retries: 3, allowed_fails: 0 }\n`);
+    const hits: string[] = [];
+    await expect(router.route("g", everything, scripted({ a: "upstream_bad_request", b: "upstream_bad_request", c: "upstream_bad_request" }, hits))).rejects.toMatchObject({ code: "upstream_bad_request" });
+    expect(hits).toHaveLength(1);
+    expect(router.snapshot().every((entry) => entry.condition === "healthy")).toBe(true);
+  });
+
+  it("cools a deployment after more than allowed_fails failures, half-opens it, and one probe decides", async () => {
+    const { router, advance, events } = setup(`${THREE}router_settings: { routing_strategy: round_robin, num_retries: 0, allowed_fails: 1, cooldown_time: 10 }\n`);
+    const failing = scripted({ a: "upstream_server_error" });
+    // round robin: a, b, c, a → a's second failure (> allowed_fails 1) cools it.
+    for (let i = 0; i < 4; i++) await router.route("g", everything, failing).then((outcome) => outcome.finish(), () => undefined);
+    expect(router.snapshot().find((entry) => entry.deployment.id === "a")?.condition).toBe("cooling");
+    expect(events.find((event) => event.type === "cooldown_started")).toMatchObject({ source: "local", errorCode: "upstream_server_error" });
+    const hits: string[] = [];
+    for (let i = 0; i < 6; i++) (await router.route("g", everything, scripted({}, hits))).finish();
+    expect(hits).not.toContain("a");
+    advance(10_001);
+    // Half-open: the first request that picks it is the probe; a success brings it back.
+    const probeHits: string[] = [];
+    for (let i = 0; i < 3; i++) (await router.route("g", everything, scripted({}, probeHits))).finish();
+    expect(probeHits).toContain("a");
+    expect(events.some((event) => event.type === "cooldown_ended" && event.reason === "probe_succeeded")).toBe(true);
+    expect(router.snapshot().find((entry) => entry.deployment.id === "a")?.condition).toBe("healthy");
+  });
+
+  it("cools again at once when the half-open probe fails", async () => {
+    const { router, advance } = setup(`${THREE}router_settings: { routing_strategy: round_robin, num_retries: 0, allowed_fails: 0, cooldown_time: 5 }\n`);
+    await router.route("g", everything, scripted({ a: "upstream_timeout" })).catch(() => undefined);
+    expect(router.state.cooldown("a", 1_000_000)).toBeDefined();
+    advance(5001);
+    const hits: string[] = [];
+    for (let i = 0; i < 3; i++) await router.route("g", everything, scripted({ a: "upstream_connection" }, hits)).then((outcome) => outcome.finish(), () => undefined);
+    expect(hits.filter((id) => id === "a")).toHaveLength(1);
+    expect(router.snapshot().find((entry) => entry.deployment.id === "a")?.condition).toBe("cooling");
+  });
+
+  it("answers 429 naming every cooling deployment and the seconds left", async () => {
+    const { router } = setup(`${THREE}router_settings: { num_retries: 5, allowed_fails: 0, cooldown_time: 30 }\n`);
+    const error = await router.route("g", everything, scripted({ a: "upstream_server_error", b: "upstream_server_error", c: "upstream_server_error" })).catch((thrown: unknown) => thrown);
+    // All three failed and cooled: the client gets the last upstream error, not a generic 429.
+    expect(error).toMatchObject({ code: "upstream_server_error" });
+    const next = await router.route("g", everything, scripted({})).catch((thrown: unknown) => thrown);
+    expect(next).toBeInstanceOf(GatewayError);
+    const gatewayError = next as GatewayError;
+    expect(gatewayError.code).toBe("no_healthy_deployment");
+    expect(gatewayError.status).toBe(429);
+    for (const id of ["a (http://a.test/v1)", "b (http://b.test/v1)", "c (http://c.test/v1)"]) expect(gatewayError.message).toContain(id);
+    expect(gatewayError.message).toMatch(/cooling down for 30\.0s more/);
+    expect(gatewayError.retryAfterSeconds).toBe(30);
+  });
+
+  it("falls back in order, each group with its own retries, and reports the attempts", async () => {
+    const { router, events } = setup(`${THREE}router_settings: { num_retries: 1, fallbacks: [{ g: [fb] }] }\n`);
+    const hits: string[] = [];
+    const outcome = await router.route("g", everything, scripted({ a: "upstream_server_error", b: "upstream_server_error", c: "upstream_server_error" }, hits));
+    expect(outcome.value).toBe("f");
+    expect(outcome.attemptedRetries).toBe(1);
+    expect(outcome.attemptedFallbacks).toBe(1);
+    expect(hits).toHaveLength(3);
+    expect(events.find((event) => event.type === "fallback")).toMatchObject({ fromGroup: "g", toGroup: "fb" });
+  });
+
+  it("sends a context-window error straight to context_window_fallbacks", async () => {
+    const { router } = setup(`${THREE}router_settings: { num_retries: 3, fallbacks: [{ g: [fb] }], context_window_fallbacks: [{ g: [long] }] }\n`);
+    const hits: string[] = [];
+    const outcome = await router.route("g", everything, scripted({ a: "context_window_exceeded", b: "context_window_exceeded", c: "context_window_exceeded" }, hits));
+    expect(outcome.value).toBe("l");
+    expect(hits).toHaveLength(2);
+    expect(outcome.attemptedRetries).toBe(0);
+  });
+
+  it("names the fallbacks tried when everything fails, with the attempt headers", async () => {
+    const { router } = setup(`${THREE}router_settings: { num_retries: 0, fallbacks: [{ g: [fb] }] }\n`);
+    const error = (await router.route("g", everything, scripted({ a: "upstream_server_error", b: "upstream_server_error", c: "upstream_server_error", f: "upstream_timeout" })).catch((thrown: unknown) => thrown)) as GatewayError;
+    expect(error.code).toBe("upstream_server_error");
+    expect(error.message).toContain("fallbacks tried: fb (upstream_timeout)");
+    expect(error.headers).toMatchObject({ "x-litellm-attempted-fallbacks": "1", "x-litellm-attempted-retries": "0" });
+  });
+
+  it("skips deployments at their rpm limit for the current minute", async () => {
+    const { router, advance } = setup(`
+model_list:
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://a.test/v1", rpm: 2 }, model_info: { id: a } }
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://b.test/v1", rpm: 1 }, model_info: { id: b } }
+`);
+    const hits: string[] = [];
+    for (let i = 0; i < 3; i++) (await router.route("g", everything, scripted({}, hits))).finish();
+    expect(hits.sort()).toEqual(["a", "a", "b"]);
+    const error = (await router.route("g", everything, scripted({})).catch((thrown: unknown) => thrown)) as GatewayError;
+    expect(error.code).toBe("no_healthy_deployment");
+    expect(error.message).toContain("rpm limit (2)");
+    advance(60_000);
+    (await router.route("g", everything, scripted({}))).finish();
+  });
+
+  it("skips deployments its health checks took out", async () => {
+    const { router } = setup(THREE, { isHealthy: (id) => id === "c" });
+    const hits: string[] = [];
+    for (let i = 0; i < 5; i++) (await router.route("g", everything, scripted({}, hits))).finish();
+    expect(new Set(hits)).toEqual(new Set(["c"]));
+  });
+
+  it("counts a stream that broke after it was committed against the deployment", async () => {
+    const { router } = setup(`${THREE}router_settings: { allowed_fails: 0, cooldown_time: 5 }\n`);
+    const outcome = await router.route("g", (deployment) => deployment.id === "a", scripted({}));
+    outcome.finish({ error: new GatewayError("upstream_connection", "stream broke") });
+    expect(router.state.cooldown("a", 1_000_000)).toBeDefined();
+  });
+});
