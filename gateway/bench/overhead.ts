@@ -1,0 +1,143 @@
+/**
+ * `npm run bench`: Pharos' overhead, measured side by side in one run against the mock upstream
+ * directly and a bare Node pipe proxy (the floor).
+ *
+ *   sequential   interleaved rounds on one keep-alive connection, sub-millisecond timing,
+ *                median of round medians and p99; overhead = target − direct
+ *   load         autocannon, N connections; req/s, CPU ms per request of the proxy process
+ *                (from /proc), p99, resident memory after load
+ *   streaming    time to the first byte of an SSE stream, direct vs through Pharos
+ *
+ * Flags: --rounds 10 --per-round 200 --connections 50 --seconds 5 --json FILE
+ */
+import { cpus } from "node:os";
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { interleaved, load } from "./measure.ts";
+import type { LoadResult, RequestSpec, SequentialResult } from "./measure.ts";
+import { rssMb, startBareProxy, startMock, startPharos } from "./processes.ts";
+import type { Target } from "./processes.ts";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "10" },
+    "per-round": { type: "string", default: "200" },
+    connections: { type: "string", default: "50" },
+    seconds: { type: "string", default: "5" },
+    json: { type: "string" },
+  },
+});
+const rounds = Number(values.rounds);
+const perRound = Number(values["per-round"]);
+const connections = Number(values.connections);
+const seconds = Number(values.seconds);
+
+const MASTER_KEY = "sk-bench";
+const body = JSON.stringify({ model: "fake-openai-endpoint", messages: [{ role: "user", content: "test" }] });
+const streamBody = JSON.stringify({ model: "fake-openai-endpoint", stream: true, messages: [{ role: "user", content: "test" }] });
+const headers = { "content-type": "application/json", authorization: `Bearer ${MASTER_KEY}` };
+const chat: RequestSpec = { path: "/v1/chat/completions", body, headers };
+const stream: RequestSpec = { path: "/v1/chat/completions", body: streamBody, headers };
+
+function pharosConfig(upstream: string): string {
+  return `model_list:
+  - model_name: fake-openai-endpoint
+    litellm_params:
+      model: openai/fake
+      api_base: ${upstream}/v1
+      api_key: fake-key
+general_settings:
+  master_key: ${MASTER_KEY}
+`;
+}
+
+const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const pad = (text: string, width: number): string => text.padEnd(width);
+
+async function main(): Promise<void> {
+  const mock = await startMock();
+  const streamMock = await startMock({ chunkDelayMs: 2 });
+  const started: Target[] = [mock, streamMock];
+  try {
+    const bare = await startBareProxy(mock.url);
+    started.push(bare);
+    const pharos = await startPharos("pharos", pharosConfig(mock.url));
+    started.push(pharos);
+    const pharosStream = await startPharos("pharos (stream)", pharosConfig(streamMock.url));
+    started.push(pharosStream);
+    const direct = mock;
+
+    const lines: string[] = [];
+    const say = (line = ""): void => {
+      lines.push(line);
+      process.stdout.write(`${line}\n`);
+    };
+    say(`Pharos overhead benchmark — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`);
+    say(`mock upstream latency 0 ms; Pharos with a master key, LITELLM_LOG=ERROR, default telemetry`);
+    say();
+
+    const sequential = await interleaved([direct, bare, pharos], chat, rounds, perRound);
+    const base = sequential.get(direct.name)!;
+    say(`Sequential: ${rounds} interleaved rounds × ${perRound} requests on one keep-alive connection (ms)`);
+    say(`${pad("target", 18)}${pad("p50", 10)}${pad("p99", 10)}${pad("overhead p50", 15)}overhead p99`);
+    for (const target of [direct, bare, pharos]) {
+      const result: SequentialResult = sequential.get(target.name)!;
+      const overhead = target === direct ? "" : `${pad(fmt(result.p50 - base.p50), 15)}${fmt(result.p99 - base.p99)}`;
+      say(`${pad(target.name, 18)}${pad(fmt(result.p50), 10)}${pad(fmt(result.p99), 10)}${overhead}`);
+    }
+    say();
+
+    const loads = new Map<string, LoadResult>();
+    const rss = new Map<string, number>();
+    for (const target of [direct, bare, pharos]) {
+      loads.set(target.name, await load(target, chat, connections, seconds, [target.pid]));
+      rss.set(target.name, rssMb(target.pid));
+    }
+    const floor = loads.get(bare.name)!;
+    say(`Load: autocannon, ${connections} connections, ${seconds} s each (CPU = the measured process only)`);
+    say(`${pad("target", 18)}${pad("req/s", 10)}${pad("% of floor", 12)}${pad("CPU ms/req", 12)}${pad("p99 ms", 9)}${pad("errors", 8)}RSS MB`);
+    for (const target of [direct, bare, pharos]) {
+      const result = loads.get(target.name)!;
+      const share = target === direct ? "" : `${fmt((100 * result.requestsPerSecond) / floor.requestsPerSecond, 1)} %`;
+      say(
+        `${pad(target.name, 18)}${pad(fmt(result.requestsPerSecond, 0), 10)}${pad(share, 12)}${pad(fmt(result.cpuMsPerRequest), 12)}${pad(fmt(result.latencyP99, 0), 9)}${pad(String(result.errors + result.non2xx), 8)}${fmt(rss.get(target.name)!, 0)}`,
+      );
+    }
+    say();
+
+    const ttft = await interleaved([streamMock, pharosStream], stream, Math.max(3, Math.floor(rounds / 2)), Math.max(50, Math.floor(perRound / 4)), true);
+    const directTtft = ttft.get(streamMock.name)!;
+    const pharosTtft = ttft.get(pharosStream.name)!;
+    say(`Streaming: time to the first byte of the SSE body (ms)`);
+    say(`${pad("direct", 18)}p50 ${fmt(directTtft.p50)}  p99 ${fmt(directTtft.p99)}`);
+    say(`${pad("pharos", 18)}p50 ${fmt(pharosTtft.p50)}  p99 ${fmt(pharosTtft.p99)}  (adds ${fmt(pharosTtft.p50 - directTtft.p50)} at p50)`);
+
+    if (values.json !== undefined) {
+      writeFileSync(
+        values.json,
+        JSON.stringify(
+          {
+            date: new Date().toISOString(),
+            node: process.version,
+            cpus: cpus().length,
+            settings: { rounds, perRound, connections, seconds },
+            sequential: Object.fromEntries(sequential),
+            load: Object.fromEntries(loads),
+            rssMb: Object.fromEntries(rss),
+            streaming: { direct: directTtft, pharos: pharosTtft },
+            report: lines,
+          },
+          null,
+          2,
+        ),
+      );
+    }
+  } finally {
+    await Promise.all(started.map((target) => target.stop()));
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
