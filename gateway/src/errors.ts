@@ -33,11 +33,15 @@ export const ERRORS = {
   unknown_model: spec(404, "not_found_error"),
   unsupported_operation: spec(400, "invalid_request_error"),
   route_not_found: spec(404, "not_found_error"),
+  /** /key/info, /key/update, /key/delete, /model/delete naming something that does not exist. */
+  resource_not_found: spec(404, "not_found_error"),
   method_not_allowed: spec(405, "invalid_request_error"),
   // -- authentication and authorisation ------------------------------------------------------
   missing_api_key: spec(401, "auth_error"),
   invalid_api_key: spec(401, "auth_error"),
   expired_api_key: spec(401, "auth_error"),
+  /** A virtual key calling a model group outside its `models` list (LiteLLM answers 401). */
+  model_access_denied: spec(401, "auth_error"),
   permission_denied: spec(403, "permission_error"),
   // -- limits set on the gateway --------------------------------------------------------------
   rate_limited: spec(429, "rate_limit_error"),
