@@ -7,12 +7,19 @@
 import cluster from "node:cluster";
 import type { Worker } from "node:cluster";
 import type { Logger } from "pino";
+import type { StoreSnapshot } from "./telemetry/metric-store.ts";
 
 /** Messages between primary and workers (extend the union; `kind` is the discriminator). */
 export type WorkerMessage =
   | { readonly kind: "listening" }
   | { readonly kind: "recycle-me"; readonly served: number }
-  | { readonly kind: "drain"; readonly graceMs: number };
+  | { readonly kind: "drain"; readonly graceMs: number }
+  // Metrics across workers (telemetry/cluster-metrics.ts): a worker asks for a cluster scrape,
+  // the primary collects every worker's snapshot and answers with the merge.
+  | { readonly kind: "metrics-scrape"; readonly id: number }
+  | { readonly kind: "metrics-collect"; readonly id: number }
+  | { readonly kind: "metrics-snapshot"; readonly id: number; readonly snapshot: StoreSnapshot }
+  | { readonly kind: "metrics-merged"; readonly id: number; readonly snapshot: StoreSnapshot };
 
 export interface PrimaryOptions {
   readonly workers: number;
@@ -139,6 +146,8 @@ export interface WorkerOptions {
   /** Number of requests served so far. */
   readonly served: () => number;
   readonly drain: (graceMs: number) => Promise<void>;
+  /** Runs after the drain, before exit (the final metrics snapshot to the primary). */
+  readonly beforeExit?: () => Promise<void>;
 }
 
 /** Wires a worker to its primary: announces listening, asks to be recycled, drains on request. */
@@ -151,7 +160,10 @@ export function attachWorker(options: WorkerOptions): { noteRequest(): void } {
   const drain = (graceMs: number): void => {
     if (draining) return;
     draining = true;
-    void options.drain(graceMs).finally(() => process.exit(0));
+    void options
+      .drain(graceMs)
+      .then(() => options.beforeExit?.())
+      .finally(() => process.exit(0));
   };
   process.on("message", (message: unknown) => {
     if (isWorkerMessage(message) && message.kind === "drain") drain(message.graceMs);

@@ -19,17 +19,22 @@ import { MockUpstream } from "./mock/mock-upstream.ts";
 import { Pipeline } from "./pipeline.ts";
 import { InProcessTransport } from "./providers/in-process-transport.ts";
 import { HttpTransports } from "./providers/transport.ts";
+import type { PoolStats } from "./providers/transport.ts";
 import type { RequestObserver, RequestState } from "./request-state.ts";
 import { buildDeployments } from "./router/deployments.ts";
 import type { DeploymentTable, TransportSource } from "./router/deployments.ts";
 import { createRouting } from "./router/create-routing.ts";
 import type { HealthChecker } from "./router/health-checks.ts";
 import { probeAll } from "./router/health-report.ts";
+import { metricsOnlyTelemetry, metricsRoutes, observeGateway, pipelineTelemetry, telemetryObservers } from "./telemetry/gateway-telemetry.ts";
+import type { GatewayTelemetry } from "./telemetry/gateway-telemetry.ts";
 import { PHAROS_VERSION } from "./version.ts";
 
 export interface GatewayOptions {
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** Metrics, traces and logs (cli/serve.ts boots it); defaults to metrics without the SDK. */
+  readonly telemetry?: GatewayTelemetry;
 }
 
 export interface Gateway {
@@ -46,11 +51,12 @@ const DEFAULT_BODY_LIMIT_MB = 10;
 const DEFAULT_PROBE_TIMEOUT_SECONDS = 10;
 
 /** Transports for a config: undici pools per origin, one in-process mock for `fake/` models. */
-export function createTransports(): TransportSource & { close(): Promise<void> } {
+export function createTransports(): TransportSource & { close(): Promise<void>; stats(): PoolStats[] } {
   const http = new HttpTransports();
   let inProcess: InProcessTransport | undefined;
   return {
     http: (origin) => http.forOrigin(origin),
+    stats: () => http.all().map((transport) => transport.stats()),
     inProcess: () => (inProcess ??= new InProcessTransport(new MockUpstream())),
     close: () => http.close(),
   };
@@ -84,11 +90,14 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   const transports = createTransports();
   const { table, warnings } = buildTable(loaded, transports, env);
   for (const warning of [...loaded.warnings, ...warnings]) logger.warn(warning);
+  const telemetry = options.telemetry ?? metricsOnlyTelemetry();
+  const metricsEnabled = config.general_settings.enable_metrics !== false;
+  observeGateway(telemetry.metrics, table, transports);
 
   const routing = createRouting(loaded, table, env, logger);
   const router = routing.router;
-  const pipeline = new Pipeline({ table, router, logger });
-  const observers: RequestObserver[] = [];
+  const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled) });
+  const observers: RequestObserver[] = [...telemetryObservers(telemetry, logger, metricsEnabled)];
   const health = healthSources(loaded, table, routing.healthChecker);
   const proxy: ProxyDeps = { pipeline, bodyLimitBytes: (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE };
   const bootEpochSeconds = Math.floor(Date.now() / 1000);
@@ -102,6 +111,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
     masterKey,
     publicRoutes: (routes) => {
       publicHealthRoutes(routes, health);
+      metricsRoutes(routes, () => telemetry.scrape());
     },
     apiRoutes: (routes) => {
       chatCompletionRoutes(routes, proxy);

@@ -18,11 +18,16 @@ import type { PharosContext, RequestState } from "./request-state.ts";
 import type { Deployment, DeploymentMode, DeploymentTable } from "./router/deployments.ts";
 import type { Router } from "./router/router.ts";
 import { costOf } from "./spend/pricing.ts";
+import type { ErrorCode } from "./errors.ts";
+import { NO_PIPELINE_TELEMETRY } from "./telemetry/pipeline-telemetry.ts";
+import type { PipelineTelemetry } from "./telemetry/pipeline-telemetry.ts";
 
 export interface PipelineOptions {
   readonly table: DeploymentTable;
   readonly router: Router;
   readonly logger: Logger;
+  /** Traces and per-attempt metrics (telemetry/pipeline-telemetry.ts). */
+  readonly telemetry?: PipelineTelemetry;
 }
 
 const MODES: Record<Operation, ReadonlySet<DeploymentMode>> = {
@@ -73,11 +78,13 @@ export class Pipeline {
   private readonly table: DeploymentTable;
   private readonly router: Router;
   private readonly logger: Logger;
+  private readonly telemetry: PipelineTelemetry;
 
   constructor(options: PipelineOptions) {
     this.table = options.table;
     this.router = options.router;
     this.logger = options.logger;
+    this.telemetry = options.telemetry ?? NO_PIPELINE_TELEMETRY;
   }
 
   async run(ctx: PharosContext, op: Operation, body: RequestBody, _params: GatewayParams): Promise<void> {
@@ -91,6 +98,8 @@ export class Pipeline {
     if (!deployments.some(canServe)) {
       throw new GatewayError("unsupported_operation", `Model group '${group}' does not serve ${OPERATION_NAMES[op]} (its deployments are ${deployments[0]!.mode} models)`, { param: "model" });
     }
+    const tracer = this.telemetry.tracer;
+    if (tracer !== undefined) state.trace = tracer.start(ctx.headers, op, group, state.startedAt);
     const stream = op !== "embeddings" && (body as ChatRequest).stream === true;
     state.stream = stream;
     const call: CallRequest = {
@@ -101,10 +110,12 @@ export class Pipeline {
       ids: { id: state.callId, created: Math.floor(state.startedAtEpochMs / 1000) },
       clientSignal: clientGoneSignal(ctx),
     };
+    state.trace?.routeStarted(group);
     const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call), { stream, signal: call.clientSignal, counters: state });
     state.deployment = outcome.deployment;
     state.attemptedRetries = outcome.attemptedRetries;
     state.attemptedFallbacks = outcome.attemptedFallbacks;
+    state.trace?.routeEnded(outcome.deployment, outcome.attemptedRetries, outcome.attemptedFallbacks);
     // finish() releases the deployment's in-flight slot and reports tokens (and a broken stream) to the router.
     let failure: GatewayError | undefined;
     try {
@@ -119,14 +130,24 @@ export class Pipeline {
   private async attempt(state: RequestState, deployment: Deployment, call: CallRequest): Promise<JsonResult | StreamResult> {
     state.deployment = deployment;
     const started = performance.now();
+    state.trace?.attemptStarted(deployment, call.op);
     try {
       const result = await callDeployment(deployment, call);
       state.upstreamMs += result.kind === "json" ? result.upstreamMs : result.stream.waitedMs;
+      // A stream's attempt ends with the stream (sendStream).
+      if (result.kind === "json") this.attemptEnded(state, call.op, deployment, started, undefined);
       return result;
     } catch (error) {
       state.upstreamMs += performance.now() - started;
+      this.attemptEnded(state, call.op, deployment, started, error instanceof GatewayError ? error.code : "internal_error");
       throw error;
     }
+  }
+
+  /** Per-attempt metrics (gen_ai.client.operation.duration) and the attempt's span. */
+  private attemptEnded(state: RequestState, op: Operation, deployment: Deployment, started: number, error: ErrorCode | undefined): void {
+    this.telemetry.attemptEnded?.(op, deployment, performance.now() - started, error);
+    state.trace?.attemptEnded(error);
   }
 
   private sendJson(ctx: PharosContext, result: JsonResult): void {
@@ -174,6 +195,7 @@ export class Pipeline {
       state.costUsd = costOf(stream.usage, stream.deployment.price);
       state.finishReasons = finishReasons;
     }
+    this.attemptEnded(state, state.op ?? "chat", stream.deployment, stream.startedAt, failure?.code ?? (writer.open ? undefined : "client_closed_request"));
     if (!writer.open) {
       // The client went away: stop the upstream request too.
       stream.close();

@@ -6,6 +6,7 @@ import type { ParameterizedContext } from "koa";
 import type { ErrorCode } from "./errors.ts";
 import type { Operation, Usage } from "./providers/openai-types.ts";
 import type { Deployment } from "./router/deployments.ts";
+import type { RequestTrace } from "./telemetry/tracing.ts";
 
 /** Who is calling: filled by authenticate. */
 export interface AuthContext {
@@ -48,6 +49,10 @@ export interface RequestState {
   errorMessage: string | undefined;
   /** Finish reasons reported by the upstream. */
   finishReasons: string[] | undefined;
+  /** The overhead sent in `x-litellm-overhead-duration-ms`, in ms (set with the headers). */
+  overheadMs: number | undefined;
+  /** The request's trace; undefined when tracing is off or the request is not sampled. */
+  trace: RequestTrace | undefined;
 }
 
 export type PharosContext = ParameterizedContext<RequestState>;
@@ -66,7 +71,8 @@ export interface RequestRecord {
   readonly startedAtEpochMs: number;
   readonly durationMs: number;
   readonly upstreamMs: number;
-  /** durationMs − upstreamMs: the time Pharos itself took. */
+  /** The time Pharos itself took: the `x-litellm-overhead-duration-ms` value when the headers
+   * were sent (streams: at the first chunk), else durationMs − upstreamMs. */
   readonly overheadMs: number;
   readonly timeToFirstChunkMs: number | undefined;
   readonly usage: Usage | undefined;
@@ -77,6 +83,7 @@ export interface RequestRecord {
   readonly errorCode: ErrorCode | undefined;
   readonly errorMessage: string | undefined;
   readonly finishReasons: readonly string[] | undefined;
+  readonly trace: RequestTrace | undefined;
 }
 
 export type RequestObserver = (record: RequestRecord) => void;
@@ -102,5 +109,7 @@ export function newRequestState(callId: string, startedAt: number): RequestState
     errorCode: undefined,
     errorMessage: undefined,
     finishReasons: undefined,
+    overheadMs: undefined,
+    trace: undefined,
   };
 }

@@ -4,6 +4,7 @@
  * is asked for. SIGTERM drains in-flight requests (streams included), then exits 0.
  */
 import cluster from "node:cluster";
+import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { attachWorker, runPrimary } from "../cluster.ts";
 import type { PrimaryHandle } from "../cluster.ts";
@@ -51,6 +52,11 @@ export function planServe(args: ServeArgs, loaded: LoadedConfig, env: NodeJS.Pro
   };
 }
 
+/** service.instance.id: the same for every worker of one gateway (they share the port). */
+function instanceIdOf(plan: ServePlan): string {
+  return `${hostname()}:${plan.port}`;
+}
+
 export async function serveCommand(args: ServeArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const loaded = args.config === undefined ? loadEmbeddedDefault(env) : loadConfigFile(args.config, env);
   const logger = createLogger(env, args.debug || loaded.config.litellm_settings.set_verbose === true);
@@ -61,16 +67,19 @@ export async function serveCommand(args: ServeArgs, env: NodeJS.ProcessEnv = pro
 }
 
 async function startWorker(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env: NodeJS.ProcessEnv, clustered: boolean): Promise<void> {
-  const gateway = createGateway(loaded, { logger, env });
+  const telemetry = startWorkerTelemetry({ env, logger, instanceId: instanceIdOf(plan), clustered });
+  const gateway = createGateway(loaded, { logger, env, telemetry });
   await gateway.ready;
   const running = await listen(gateway.app, plan.host, plan.port);
+  telemetry.metrics.observeInFlight(() => running.inFlight());
   const drain = async (graceMs: number): Promise<void> => {
     await running.drain(graceMs);
     await gateway.close();
+    await telemetry.shutdown();
   };
   let served = 0;
   if (clustered) {
-    const worker = attachWorker({ maxRequests: plan.maxRequests, served: () => served, drain });
+    const worker = attachWorker({ maxRequests: plan.maxRequests, served: () => served, drain, beforeExit: () => telemetry.beforeExit() });
     running.server.on("request", () => {
       served += 1;
       worker.noteRequest();
@@ -104,10 +113,12 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
       return { ready, body: { ...base.body, status: stopping ? "draining" : ready ? "healthy" : "starting", workers: listening } };
     },
   };
+  const telemetry = startPrimaryTelemetry({ env, logger, instanceId: instanceIdOf(plan) });
   const handle: PrimaryHandle = runPrimary({
     workers: plan.workers,
     graceMs: plan.graceMs,
     logger,
+    onMessage: (worker, message) => telemetry.onMessage(worker, message),
     onFirstListening: async () => {
       logger.info({ version: PHAROS_VERSION, config: loaded.source, workers: plan.workers, groups: table.groupNames }, `Pharos listening on http://${plan.host}:${plan.port}`);
       if (plan.healthPort === undefined) return () => transports.close();

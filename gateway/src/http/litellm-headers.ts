@@ -10,10 +10,12 @@ export function formatMs(ms: number): string {
 
 export function litellmHeaders(state: RequestState, totalMs: number, includeCost: boolean): Record<string, string> {
   const deployment = state.deployment;
+  // Kept on the state: the overhead histogram records exactly the value the client sees.
+  state.overheadMs = Math.max(0, totalMs - state.upstreamMs);
   const headers: Record<string, string> = {
     "x-litellm-call-id": state.callId,
     "x-litellm-response-duration-ms": formatMs(totalMs),
-    "x-litellm-overhead-duration-ms": formatMs(Math.max(0, totalMs - state.upstreamMs)),
+    "x-litellm-overhead-duration-ms": formatMs(state.overheadMs),
     "x-litellm-attempted-retries": String(state.attemptedRetries),
     "x-litellm-attempted-fallbacks": String(state.attemptedFallbacks),
   };

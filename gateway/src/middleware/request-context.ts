@@ -39,7 +39,7 @@ function recordOf(state: RequestState, method: string, status: number, durationM
     startedAtEpochMs: state.startedAtEpochMs,
     durationMs,
     upstreamMs: state.upstreamMs,
-    overheadMs: Math.max(0, durationMs - state.upstreamMs),
+    overheadMs: state.overheadMs ?? Math.max(0, durationMs - state.upstreamMs),
     timeToFirstChunkMs: state.timeToFirstChunkMs,
     usage: state.usage,
     costUsd: state.costUsd,
@@ -49,6 +49,7 @@ function recordOf(state: RequestState, method: string, status: number, durationM
     errorCode: state.errorCode,
     errorMessage: state.errorMessage,
     finishReasons: state.finishReasons,
+    trace: state.trace,
   };
 }
 

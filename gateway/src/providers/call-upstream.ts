@@ -147,6 +147,11 @@ export class UpstreamStream {
     this.iterator = parts.response.body[Symbol.asyncIterator]();
   }
 
+  /** performance.now() when the request was sent (the attempt's start). */
+  get startedAt(): number {
+    return this.parts.started;
+  }
+
   get usage(): StreamDecoder["usage"] {
     return this.parts.decoder.usage;
   }

@@ -153,7 +153,7 @@ export const CATALOGUE = {
     name: "pharos.requests.in_flight",
     kind: "gauge",
     unit: "{request}",
-    description: "Requests being answered right now (the scrape included).",
+    description: "Requests being answered right now (a scrape may count itself).",
     attributes: [],
     integer: true,
   },
@@ -474,6 +474,7 @@ export class PharosMetrics {
   readonly store: MetricStore;
   readonly i: Instruments;
   private groups: ReadonlySet<string> = new Set();
+  private deploymentStates: (() => Iterable<DeploymentStateReading>) | undefined;
 
   constructor(store = new MetricStore()) {
     this.store = store;
@@ -481,6 +482,10 @@ export class PharosMetrics {
     // Unlabelled counters exist from boot (value 0), so `rate()` and alerts see them at once.
     this.i.spendWriteFailures.add(0);
     this.i.spendRowsDropped.add(0);
+    store.addCollector(() => {
+      if (this.deploymentStates === undefined) return;
+      for (const reading of this.deploymentStates()) this.i.deploymentState.observe(reading.state, this.group(reading.group), reading.deploymentId, reading.provider);
+    });
   }
 
   /** The configured model groups; any other name a client sends is recorded as `unknown`. */
@@ -502,13 +507,6 @@ export class PharosMetrics {
     if (seconds !== undefined) this.i.cacheLookupDuration.record(seconds, backend, result);
   }
 
-  /** Tokens of a response answered from the cache (what the upstream did not have to produce). */
-  cachedTokens(group: string, input: number, output: number): void {
-    const label = this.group(group);
-    if (input > 0) this.i.cachedTokens.add(input, label, "input");
-    if (output > 0) this.i.cachedTokens.add(output, label, "output");
-  }
-
   // -- router (issue 3) -------------------------------------------------------------------------
 
   /** A deployment entered cooldown. */
@@ -522,13 +520,12 @@ export class PharosMetrics {
   }
 
   /**
-   * The router's view of its deployments, read at each scrape. Until a source is registered,
-   * every deployment of the table reads 0 (see telemetry/request-metrics.ts).
+   * The router's view of its deployments, read at each scrape; replaces the previous source.
+   * The gateway registers one at boot that reads every deployment as 0 (healthy); the router
+   * replaces it with its cooldown/health state.
    */
-  observeDeploymentStates(source: () => Iterable<DeploymentStateReading>): () => void {
-    return this.store.addCollector(() => {
-      for (const reading of source()) this.i.deploymentState.observe(reading.state, this.group(reading.group), reading.deploymentId, reading.provider);
-    });
+  observeDeploymentStates(source: () => Iterable<DeploymentStateReading>): void {
+    this.deploymentStates = source;
   }
 
   // -- limits and guardrails (issues 5, 9) ------------------------------------------------------
@@ -568,6 +565,11 @@ export class PharosMetrics {
       this.i.dbConnectionsMax.observe(reading.max, system, name);
       this.i.dbPending.observe(reading.pending, system, name);
     });
+  }
+
+  /** Requests being answered by this process, read at each scrape. */
+  observeInFlight(read: () => number): () => void {
+    return this.store.addCollector(() => this.i.inFlight.observeAdd(read()));
   }
 
   /** The upstream undici pools, read at each scrape. */

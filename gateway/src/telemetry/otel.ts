@@ -1,0 +1,171 @@
+/**
+ * OpenTelemetry SDK boot (`@opentelemetry/sdk-node`), once per process, before the app:
+ * - resource: service.name=pharos, service.version, service.instance.id (+ OTEL_RESOURCE_ATTRIBUTES);
+ * - metrics: the Prometheus exporter as the SDK's reader, fed at collection time by the
+ *   catalogue's snapshot (local, or merged across cluster workers) through a MetricProducer.
+ *   `scrape()` renders it for `GET /metrics` on the main port; with OTEL_EXPORTER_PROMETHEUS_PORT
+ *   the exporter also serves it standalone (host OTEL_EXPORTER_PROMETHEUS_HOST);
+ * - traces: only when OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) is set: OTLP over HTTP,
+ *   batched, parent-based ratio sampling from OTEL_TRACES_SAMPLER_ARG (default 1). Otherwise no
+ *   tracer provider exists and `tracer` is undefined: tracing costs one branch per hook.
+ * No auto-instrumentation: Pharos's own spans cover the request, routing and every upstream
+ * attempt at a fraction of the cost of wrapping every socket (docs/metrics.md, "Traces").
+ */
+import { diag, DiagLogLevel, trace } from "@opentelemetry/api";
+import type { DiagLogger, Tracer } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import type { Resource } from "@opentelemetry/resources";
+import { startNodeSdk } from "@opentelemetry/sdk-node";
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace";
+import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { Logger } from "pino";
+import { PHAROS_VERSION } from "../version.ts";
+import { snapshotProducer } from "./metric-export.ts";
+import type { SnapshotSource } from "./metric-export.ts";
+import type { InstrumentSpec } from "./metric-store.ts";
+
+export interface TelemetryOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+  /** The catalogue's instruments, in the order they are served. */
+  readonly specs: readonly InstrumentSpec[];
+  /** The metrics a scrape serves: this process's, or the cluster's merged. */
+  readonly snapshot: SnapshotSource;
+  /** service.instance.id: the same in every worker of one gateway (host:port). */
+  readonly instanceId: string;
+  /** Whether this process handles requests (and so may export traces). */
+  readonly traces: boolean;
+  /** Serve the standalone metrics port from this process (the primary, in a cluster). */
+  readonly standaloneMetrics: boolean;
+}
+
+export interface Telemetry {
+  /** The Prometheus text of one scrape. */
+  scrape(): Promise<string>;
+  /** Defined only when traces are exported (and so sampled). */
+  readonly tracer: Tracer | undefined;
+  /** The standalone metrics port, when one is served. */
+  readonly metricsPort: number | undefined;
+  shutdown(): Promise<void>;
+}
+
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+/** Tracing is on when an OTLP endpoint is configured and the traces exporter is not "none". */
+export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
+  const endpoint = nonEmpty(env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]) ?? nonEmpty(env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+  return endpoint !== undefined && env["OTEL_TRACES_EXPORTER"]?.trim().toLowerCase() !== "none" && env["OTEL_SDK_DISABLED"]?.trim().toLowerCase() !== "true";
+}
+
+/** OTEL_TRACES_SAMPLER_ARG as a ratio in [0, 1]; the spec's default 1 when absent or invalid. */
+export function samplerRatio(env: NodeJS.ProcessEnv): number {
+  const raw = nonEmpty(env["OTEL_TRACES_SAMPLER_ARG"]);
+  if (raw === undefined) return 1;
+  const ratio = Number(raw);
+  return Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1;
+}
+
+function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** The OTel SDK's diagnostics, through pino (warnings and errors only unless OTEL_LOG_LEVEL says more). */
+function diagLogger(logger: Logger): DiagLogger {
+  const child = logger.child({ component: "otel" });
+  return {
+    error: (message, ...args) => child.error({ args }, message),
+    warn: (message, ...args) => child.warn({ args }, message),
+    info: (message, ...args) => child.info({ args }, message),
+    debug: (message, ...args) => child.debug({ args }, message),
+    verbose: (message, ...args) => child.trace({ args }, message),
+  };
+}
+
+const DIAG_LEVELS: Record<string, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const { env } = options;
+  const metricsPort = options.standaloneMetrics ? envNumber(env, "OTEL_EXPORTER_PROMETHEUS_PORT") : undefined;
+  const producer = snapshotProducer(options.specs, options.snapshot, PHAROS_VERSION);
+  const exporter = new PrometheusExporter({
+    preventServerStart: metricsPort === undefined,
+    ...(metricsPort === undefined ? {} : { port: metricsPort, host: nonEmpty(env["OTEL_EXPORTER_PROMETHEUS_HOST"]) ?? "0.0.0.0" }),
+    withoutScopeInfo: true,
+    metricProducers: [producer],
+  });
+  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const resourceAttributes = { "service.name": "pharos", "service.version": PHAROS_VERSION, "service.instance.id": options.instanceId };
+
+  const traces = options.traces && tracingEnabled(env);
+  const spanProcessors: SpanProcessor[] = [];
+  let sampler: Sampler | undefined;
+  if (traces) {
+    spanProcessors.push(
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter(),
+        maxQueueSize: envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE"),
+        maxExportBatchSize: envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+        scheduledDelayMillis: envNumber(env, "OTEL_BSP_SCHEDULE_DELAY"),
+        exportTimeoutMillis: envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT"),
+      }),
+    );
+    // OTEL_TRACES_SAMPLER, when set, wins (the SDK reads it); otherwise parent-based ratio.
+    if (nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined) sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplerRatio(env)) });
+  }
+
+  const sdk = startNodeSdk({
+    logLevel: "none",
+    resourceDetectors: [],
+    resourceAttributes,
+    metricReaders: [exporter],
+    spanProcessors,
+    ...(sampler === undefined ? {} : { sampler }),
+    propagators: [new W3CTraceContextPropagator()],
+    logRecordProcessors: [],
+    instrumentations: [],
+  });
+  diag.setLogger(diagLogger(options.logger), { logLevel: DIAG_LEVELS[env["OTEL_LOG_LEVEL"]?.toLowerCase() ?? "warn"] ?? DiagLogLevel.WARN, suppressOverrideMessage: true });
+
+  // Without the SDK (OTEL_SDK_DISABLED, or a config file that drops our reader) /metrics still works.
+  const fallbackResource: Resource = resourceFromAttributes(resourceAttributes);
+  let bound = true;
+  const scrape = async (): Promise<string> => {
+    if (bound) {
+      try {
+        const { resourceMetrics, errors } = await exporter.collect();
+        if (errors.length > 0) options.logger.warn({ errors: errors.map(String) }, "metrics collection reported errors");
+        return serializer.serialize(resourceMetrics);
+      } catch (error) {
+        if (!(error instanceof Error) || !/not bound/.test(error.message)) throw error;
+        bound = false;
+      }
+    }
+    const { resourceMetrics } = await producer.collect();
+    return serializer.serialize({ resource: fallbackResource, scopeMetrics: resourceMetrics.scopeMetrics });
+  };
+
+  return {
+    scrape,
+    tracer: traces ? trace.getTracer("pharos", PHAROS_VERSION) : undefined,
+    metricsPort,
+    shutdown: () => sdk.shutdown(),
+  };
+}
