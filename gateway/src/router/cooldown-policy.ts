@@ -10,6 +10,9 @@
  * - More than `allowed_fails` failures in the window → cooled down for `cooldown_time`
  *   (deployment, else router, default 5 s), or for the provider's Retry-After when it sent one.
  * - `cooldown_time: 0` or `disable_cooldowns: true` turns cooldowns off.
+ * - A model group of one deployment is only cooled when `allowed_fails` (router or deployment)
+ *   or `allowed_fails_policy` is set explicitly: cooling the only deployment turns a blip into an
+ *   outage, so it takes an operator's decision (LiteLLM also spares single-deployment groups).
  */
 import type { ErrorClass } from "../config/schema.ts";
 import type { ErrorCode } from "../errors.ts";
@@ -22,6 +25,8 @@ export interface CooldownSettings {
   readonly allowedFailsPolicy: Readonly<Partial<Record<ErrorClass, number>>>;
   /** Router-wide cooldown_time in seconds (LiteLLM's default 5). */
   readonly cooldownSeconds: number;
+  /** allowed_fails or allowed_fails_policy was set in router_settings. */
+  readonly explicit: boolean;
 }
 
 export interface FailureInput {
@@ -33,6 +38,8 @@ export interface FailureInput {
 export interface DeploymentOverrides {
   readonly allowedFails: number | undefined;
   readonly cooldownTimeSeconds: number | undefined;
+  /** Deployments in the deployment's model group. */
+  readonly groupSize: number;
 }
 
 export type FailureVerdict =
@@ -56,6 +63,7 @@ const DOES_NOT_COUNT: FailureVerdict = { counts: false };
 
 export function judgeFailure(failure: FailureInput, deployment: DeploymentOverrides, settings: CooldownSettings): FailureVerdict {
   if (!failure.coolsDown || settings.disabled) return DOES_NOT_COUNT;
+  if (deployment.groupSize <= 1 && !settings.explicit && deployment.allowedFails === undefined) return DOES_NOT_COUNT;
   const cooldownSeconds = deployment.cooldownTimeSeconds ?? settings.cooldownSeconds;
   if (cooldownSeconds <= 0) return DOES_NOT_COUNT;
   const errorClass = errorClassOf(failure.code);

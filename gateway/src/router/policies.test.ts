@@ -8,8 +8,8 @@ import { nextHealth, INITIAL_HEALTH } from "./health-state.ts";
 import { allowedRetries, backoffMs, decideRetry } from "./retry-policy.ts";
 import type { RetrySettings } from "./retry-policy.ts";
 
-const cooldown: CooldownSettings = { disabled: false, allowedFails: 3, allowedFailsPolicy: {}, cooldownSeconds: 5 };
-const noOverrides = { allowedFails: undefined, cooldownTimeSeconds: undefined };
+const cooldown: CooldownSettings = { disabled: false, allowedFails: 3, allowedFailsPolicy: {}, cooldownSeconds: 5, explicit: false };
+const noOverrides = { allowedFails: undefined, cooldownTimeSeconds: undefined, groupSize: 3 };
 const fail = (code: ErrorCode, coolsDown = true, retryAfterSeconds?: number) => ({ code, coolsDown, retryAfterSeconds });
 
 describe("cooldown policy", () => {
@@ -29,17 +29,24 @@ describe("cooldown policy", () => {
   it("is off with disable_cooldowns or cooldown_time 0", () => {
     expect(judgeFailure(fail("upstream_server_error"), noOverrides, { ...cooldown, disabled: true }).counts).toBe(false);
     expect(judgeFailure(fail("upstream_server_error"), noOverrides, { ...cooldown, cooldownSeconds: 0 }).counts).toBe(false);
-    expect(judgeFailure(fail("upstream_server_error"), { allowedFails: undefined, cooldownTimeSeconds: 0 }, cooldown).counts).toBe(false);
+    expect(judgeFailure(fail("upstream_server_error"), { allowedFails: undefined, cooldownTimeSeconds: 0, groupSize: 3 }, cooldown).counts).toBe(false);
   });
 
   it("lets the deployment's own allowed_fails and cooldown_time win over the router's", () => {
-    expect(judgeFailure(fail("upstream_timeout"), { allowedFails: 0, cooldownTimeSeconds: 30 }, cooldown)).toMatchObject({ allowedFails: 0, cooldownMs: 30_000 });
+    expect(judgeFailure(fail("upstream_timeout"), { allowedFails: 0, cooldownTimeSeconds: 30, groupSize: 3 }, cooldown)).toMatchObject({ allowedFails: 0, cooldownMs: 30_000 });
   });
 
   it("gives an error class in allowed_fails_policy its own counter and limit", () => {
     const settings = { ...cooldown, allowedFailsPolicy: { RateLimitError: 100 } };
-    expect(judgeFailure(fail("upstream_rate_limited"), { allowedFails: 1, cooldownTimeSeconds: undefined }, settings)).toMatchObject({ bucket: "RateLimitError", allowedFails: 100 });
+    expect(judgeFailure(fail("upstream_rate_limited"), { allowedFails: 1, cooldownTimeSeconds: undefined, groupSize: 3 }, settings)).toMatchObject({ bucket: "RateLimitError", allowedFails: 100 });
     expect(judgeFailure(fail("upstream_server_error"), noOverrides, settings)).toMatchObject({ bucket: "all", allowedFails: 3 });
+  });
+
+  it("spares a single-deployment group unless allowed_fails is set explicitly", () => {
+    const single = { ...noOverrides, groupSize: 1 };
+    expect(judgeFailure(fail("upstream_server_error"), single, cooldown).counts).toBe(false);
+    expect(judgeFailure(fail("upstream_server_error"), single, { ...cooldown, explicit: true }).counts).toBe(true);
+    expect(judgeFailure(fail("upstream_server_error"), { ...single, allowedFails: 2 }, cooldown)).toMatchObject({ counts: true, allowedFails: 2 });
   });
 
   it("uses the provider's Retry-After as the cooldown time, capped", () => {

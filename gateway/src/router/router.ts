@@ -352,7 +352,7 @@ export class Router {
       const tokens = report?.usage?.total_tokens;
       if (tokens !== undefined && tokens > 0) this.state.addUsage(deployment.id, 0, tokens, this.clock());
       const error = report?.error;
-      if (error !== undefined) this.countFailure(deployment, error, judgeFailure(error, deployment, this.policy.cooldown));
+      if (error !== undefined) this.countFailure(deployment, error, this.judge(deployment, error));
     };
   }
 
@@ -363,7 +363,7 @@ export class Router {
       if (probing) this.halfOpen.get(deployment.id)!.probing = false;
       return;
     }
-    const verdict = judgeFailure(error, deployment, this.policy.cooldown);
+    const verdict = this.judge(deployment, error);
     if (verdict.counts) this.latency?.recordFailure(deployment.id, durationMs, stream, this.clock());
     if (probing) {
       // Half-open: the one probe decides. A failure that counts cools it again at once.
@@ -372,6 +372,11 @@ export class Router {
       return;
     }
     this.countFailure(deployment, error, verdict);
+  }
+
+  private judge(deployment: Deployment, error: GatewayError): FailureVerdict {
+    const overrides = { allowedFails: deployment.allowedFails, cooldownTimeSeconds: deployment.cooldownTimeSeconds, groupSize: this.table.groups.get(deployment.group)?.length ?? 1 };
+    return judgeFailure(error, overrides, this.policy.cooldown);
   }
 
   private countFailure(deployment: Deployment, error: GatewayError, verdict: FailureVerdict): void {

@@ -63,6 +63,7 @@ export function resolveRoutingPolicy(config: RawConfig): RoutingPolicy {
       allowedFails: router.allowed_fails ?? DEFAULT_ALLOWED_FAILS,
       allowedFailsPolicy: policyMap(router.allowed_fails_policy, "AllowedFails"),
       cooldownSeconds: router.cooldown_time ?? DEFAULT_COOLDOWN_SECONDS,
+      explicit: router.allowed_fails !== undefined || router.allowed_fails_policy !== undefined,
     },
     fallbacks: {
       general: toMap(router.fallbacks ?? litellm.fallbacks) ?? new Map(),
