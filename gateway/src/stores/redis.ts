@@ -81,6 +81,8 @@ export interface RedisPoolStats {
   readonly ready: number;
   /** Commands sent and not yet answered, over all connections. */
   readonly pending: number;
+  /** Ready connections with at least one command awaiting its reply (in use). */
+  readonly busy: number;
 }
 
 export class RedisPool {
@@ -150,11 +152,16 @@ export class RedisPool {
   stats(): RedisPoolStats {
     let ready = 0;
     let pending = 0;
+    let busy = 0;
     for (const client of this.clients) {
-      if (client.status === "ready") ready += 1;
-      pending += (client as unknown as { commandQueue?: { length: number } }).commandQueue?.length ?? 0;
+      const queued = (client as unknown as { commandQueue?: { length: number } }).commandQueue?.length ?? 0;
+      if (client.status === "ready") {
+        ready += 1;
+        if (queued > 0) busy += 1;
+      }
+      pending += queued;
     }
-    return { connections: this.clients.length, ready, pending };
+    return { connections: this.clients.length, ready, pending, busy };
   }
 
   async close(): Promise<void> {
