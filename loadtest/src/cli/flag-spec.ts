@@ -19,7 +19,7 @@ export interface FlagSpec {
 
 const LOCUSTFILE: FlagSpec = { name: "locustfile", short: "f", env: "LOCUST_LOCUSTFILE", kind: "string", metavar: "NAME|FILE", help: "built-in scenario name or scenario file (.yaml, .ts); default litellm-benchmark" };
 const LOGLEVEL: FlagSpec = { name: "loglevel", short: "L", env: "LOCUST_LOGLEVEL", kind: "string", choices: ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], metavar: "LEVEL", help: "DEBUG/INFO/WARNING/ERROR/CRITICAL; default INFO" };
-const JSON_FLAG: FlagSpec = { name: "json", env: "LOCUST_JSON", kind: "bool", help: "print the final stats as JSON to stdout" };
+const JSON_FLAG: FlagSpec = { name: "json", kind: "bool", help: "print the final stats as JSON to stdout" };
 const SEED: FlagSpec = { name: "seed", env: "PHAROS_LOAD_SEED", kind: "int", metavar: "N", help: "seed for task choices and Poisson arrivals (reproducible runs)" };
 const HELP: FlagSpec = { name: "help", short: "h", kind: "bool", help: "show this help and exit" };
 

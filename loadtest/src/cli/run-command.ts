@@ -14,7 +14,7 @@ import { historyRows } from "../report/locust-csv.ts";
 import { locustJson } from "../report/locust-json.ts";
 import { Logger } from "../report/logger.ts";
 import { describePlan, summaryLines } from "../report/run-summary-text.ts";
-import { loadScenario, ScenarioError } from "../scenario/load-scenario.ts";
+import { loadScenario } from "../scenario/load-scenario.ts";
 import { createRandom } from "../scenario/random.ts";
 import type { Scenario } from "../scenario/scenario.ts";
 import { metricValue } from "../thresholds/metric-value.ts";
@@ -45,15 +45,6 @@ export interface RunVariant {
   readonly command: "run" | "replay";
   readonly defaults?: Readonly<Record<string, string>>;
   readonly afterRun?: (run: FinishedRun) => string;
-}
-
-async function scenarioOf(options: RunOptions, io: CliIo): Promise<Scenario> {
-  try {
-    return await loadScenario(options.locustfile, { env: io.env, cwd: io.cwd, userClassNames: options.userClasses });
-  } catch (error) {
-    if (error instanceof ScenarioError) throw new UsageError(error.message);
-    throw error;
-  }
 }
 
 function targetHost(host: string | undefined): string {
@@ -144,7 +135,7 @@ export async function runCommand(argv: readonly string[], io: CliIo, variant: Ru
   const options = runOptions(flags);
   const log = new Logger(options.loglevel, io.stderr);
   for (const note of options.notes) log.warning(note);
-  const scenario = await scenarioOf(options, io);
+  const scenario = await loadScenario(options.locustfile, { env: io.env, cwd: io.cwd, userClassNames: options.userClasses });
   const host = targetHost(options.host ?? scenario.host);
   const csv = options.csvPrefix === undefined ? undefined : new CsvFiles(resolve(io.cwd, options.csvPrefix));
   log.info(`Starting ${scenario.name} against ${host}: ${describePlan(options.plan)}`);

@@ -5,9 +5,21 @@ import type { Threshold } from "../thresholds/threshold.ts";
 import type { FlagValues } from "./flag-values.ts";
 import { UsageError } from "./usage-error.ts";
 
-export type LoadPlan =
-  | { readonly kind: "closed"; readonly users: number; readonly spawnRate: number }
-  | { readonly kind: "open"; readonly rate: number; readonly arrival: ArrivalKind; readonly maxInFlight: number; readonly maxLatenessMs: number };
+export interface ClosedPlan {
+  readonly kind: "closed";
+  readonly users: number;
+  readonly spawnRate: number;
+}
+
+export interface OpenPlan {
+  readonly kind: "open";
+  readonly rate: number;
+  readonly arrival: ArrivalKind;
+  readonly maxInFlight: number;
+  readonly maxLatenessMs: number;
+}
+
+export type LoadPlan = ClosedPlan | OpenPlan;
 
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
 
@@ -39,7 +51,7 @@ function positive(flags: FlagValues, name: string, fallback: number): number {
   return value;
 }
 
-export function openPlan(flags: FlagValues): LoadPlan | undefined {
+export function openPlan(flags: FlagValues): OpenPlan | undefined {
   const rate = flags.number("rate");
   if (rate === undefined) return undefined;
   if (!(rate > 0)) throw flags.invalid("rate", String(rate), "not > 0");
@@ -52,7 +64,7 @@ export function openPlan(flags: FlagValues): LoadPlan | undefined {
   };
 }
 
-function closedPlan(flags: FlagValues): LoadPlan {
+function closedPlan(flags: FlagValues): ClosedPlan {
   const users = flags.number("users") ?? 1;
   if (users < 0) throw flags.invalid("users", String(users), "negative");
   return { kind: "closed", users, spawnRate: positive(flags, "spawn-rate", 1) };

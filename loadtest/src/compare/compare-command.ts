@@ -10,10 +10,10 @@ import { FlagValues } from "../cli/flag-values.ts";
 import { helpText } from "../cli/help-text.ts";
 import { parseArgv } from "../cli/parse-argv.ts";
 import { openPlan } from "../cli/run-options.ts";
-import type { LoadPlan, LogLevel } from "../cli/run-options.ts";
+import type { LogLevel, OpenPlan } from "../cli/run-options.ts";
 import { UsageError } from "../cli/usage-error.ts";
 import { Logger } from "../report/logger.ts";
-import { loadScenario, ScenarioError } from "../scenario/load-scenario.ts";
+import { loadScenario } from "../scenario/load-scenario.ts";
 import { createRandom } from "../scenario/random.ts";
 import type { Random } from "../scenario/random.ts";
 import type { Scenario } from "../scenario/scenario.ts";
@@ -30,7 +30,7 @@ interface CompareOptions {
   readonly connections: number;
   readonly rounds: number;
   readonly sliceS: number;
-  readonly plan: LoadPlan | undefined;
+  readonly plan: OpenPlan | undefined;
   readonly json: boolean;
   readonly seed: number | undefined;
   readonly loglevel: LogLevel;
@@ -91,13 +91,8 @@ export async function compareCommand(argv: readonly string[], io: CliIo): Promis
   if (flags.bool("help")) return (io.stdout(helpText("compare", COMPARE_FLAGS)), 0);
   const options = compareOptions(flags);
   const log = new Logger(options.loglevel, io.stderr);
-  let scenario: Scenario;
-  try {
-    scenario = await loadScenario(options.locustfile, { env: io.env, cwd: io.cwd });
-  } catch (error) {
-    throw error instanceof ScenarioError ? new UsageError(error.message) : error;
-  }
-  const engine = options.plan === undefined ? `autocannon, ${options.connections} connections, no think time` : `open model, ${options.plan.kind === "open" ? options.plan.rate : 0} req/s`;
+  const scenario = await loadScenario(options.locustfile, { env: io.env, cwd: io.cwd });
+  const engine = options.plan === undefined ? `autocannon, ${options.connections} connections, no think time` : `open model, ${options.plan.rate} req/s`;
   log.info(`compare ${scenario.name}: A=${options.a} B=${options.b}; ${engine}; ${options.rounds} rounds of ${options.sliceS} s slices (ABBA order) after a warm-up pair`);
   const rounds = await runRounds(options, slicer(options, scenario, createRandom(options.seed)), log);
   const comparisons = compareRounds(rounds);

@@ -35,16 +35,25 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
+function defined(values: ReadonlyArray<number | undefined>): number[] {
+  return values.filter((value): value is number => value !== undefined);
+}
+
+/** A metric only one side reports (the overhead header of a gateway vs a bare upstream) keeps its row, with no ratio. */
 export function compareRounds(rounds: readonly RoundPair[]): MetricComparison[] {
   const comparisons: MetricComparison[] = [];
   for (const [metric, pick] of METRICS) {
-    const pairs = rounds.map((round) => [pick(round.a), pick(round.b)] as const).filter((pair): pair is readonly [number, number] => pair[0] !== undefined && pair[1] !== undefined);
-    if (pairs.length === 0) continue;
-    const ratios = pairs.filter(([a]) => a > 0).map(([a, b]) => b / a);
+    const a = defined(rounds.map((round) => pick(round.a)));
+    const b = defined(rounds.map((round) => pick(round.b)));
+    if (a.length === 0 && b.length === 0) continue;
+    const ratios = defined(rounds.map((round) => {
+      const [x, y] = [pick(round.a), pick(round.b)];
+      return x === undefined || y === undefined || x <= 0 ? undefined : y / x;
+    }));
     comparisons.push({
       metric,
-      a: median(pairs.map(([a]) => a)),
-      b: median(pairs.map(([, b]) => b)),
+      a: median(a),
+      b: median(b),
       ratio: median(ratios),
       ratioMin: ratios.length === 0 ? Number.NaN : Math.min(...ratios),
       ratioMax: ratios.length === 0 ? Number.NaN : Math.max(...ratios),

@@ -31,7 +31,7 @@ export interface LoadRunSetup {
   readonly random: Random;
   readonly clock: Clock;
   readonly signal?: AbortSignal;
-  /** Called at the start (user count 0) and every second; returning "stop" ends the run. */
+  /** Called at the start (user count 0) and every second after; returning "stop" ends the run. */
   readonly onTick?: (tick: Tick) => "stop" | undefined;
   readonly onSpawned?: (countsByClass: Readonly<Record<string, number>>) => void;
 }
@@ -45,16 +45,14 @@ export interface LoadRunResult {
   readonly stoppedBy: StopReason;
 }
 
-function openModel(setup: LoadRunSetup, client: HttpClient, recorder: RunRecorder): OpenModel | undefined {
-  const { plan } = setup;
-  if (plan.kind !== "open") return undefined;
-  return new OpenModel(setup.scenario, client, recorder, { rate: plan.rate, arrival: plan.arrival, maxInFlight: plan.maxInFlight, maxLatenessMs: plan.maxLatenessMs, random: setup.random });
-}
-
-function closedModel(setup: LoadRunSetup, client: HttpClient, recorder: RunRecorder): ClosedModel {
-  const users = setup.plan.kind === "closed" ? setup.plan.users : 0;
-  const spawnRate = setup.plan.kind === "closed" ? setup.plan.spawnRate : 1;
-  return new ClosedModel(setup.scenario, client, recorder, { users, spawnRate, random: setup.random, ...(setup.onSpawned === undefined ? {} : { onSpawned: setup.onSpawned }) });
+function createModel(setup: LoadRunSetup, client: HttpClient, recorder: RunRecorder): { model: LoadModel; open: OpenModel | undefined } {
+  const { plan, scenario, random } = setup;
+  if (plan.kind === "open") {
+    const open = new OpenModel(scenario, client, recorder, { rate: plan.rate, arrival: plan.arrival, maxInFlight: plan.maxInFlight, maxLatenessMs: plan.maxLatenessMs, random });
+    return { model: open, open };
+  }
+  const onSpawned = setup.onSpawned === undefined ? {} : { onSpawned: setup.onSpawned };
+  return { model: new ClosedModel(scenario, client, recorder, { users: plan.users, spawnRate: plan.spawnRate, random, ...onSpawned }), open: undefined };
 }
 
 function waitForStop(setup: LoadRunSetup, tick: () => "stop" | undefined): Promise<StopReason> {
@@ -80,8 +78,7 @@ export async function executeLoadRun(setup: LoadRunSetup): Promise<LoadRunResult
   const connections = setup.plan.kind === "closed" ? Math.max(1, setup.plan.users) : setup.plan.maxInFlight;
   const client = new HttpClient(setup.host, connections);
   const recorder = new RunRecorder(setup.scenario.metrics, setup.clock);
-  const open = openModel(setup, client, recorder);
-  const model: LoadModel = open ?? closedModel(setup, client, recorder);
+  const { model, open } = createModel(setup, client, recorder);
   const measurements = (at = performance.now()): RunMeasurements => ({
     recorder,
     durationS: (at - recorder.startedAt) / 1000,
@@ -92,9 +89,9 @@ export async function executeLoadRun(setup: LoadRunSetup): Promise<LoadRunResult
     return setup.onTick?.({ run: measurements(), userCount: model.userCount, now: setup.clock() });
   };
   try {
-    const stopNow = setup.onTick?.({ run: measurements(), userCount: 0, now: setup.clock() }) === "stop";
+    setup.onTick?.({ run: measurements(), userCount: 0, now: setup.clock() });
     model.start();
-    const stoppedBy = stopNow ? "tick" : await waitForStop(setup, tick);
+    const stoppedBy = await waitForStop(setup, tick);
     const stoppedAt = performance.now();
     recorder.series.finish(stoppedAt, recorder.startedAt, model.userCount);
     await model.stop(setup.stopTimeoutMs);

@@ -42,7 +42,7 @@ export function replayTable(measured: ReplayMeasured): string {
     `${"".padEnd(30)}${"this run".padStart(12)}${"published".padStart(12)}`,
     ...ROWS.map(([key, label]) => `${label.padEnd(30)}${show(measured.figures[key]).padStart(12)}${show(published[key]).padStart(12)}`),
   ];
-  if (measured.overheadHdrP50Ms !== undefined) lines.push(`  (overhead HDR p50: ${measured.overheadHdrP50Ms.toFixed(3)} ms; Locust rounds the median to whole ms)`);
+  if (measured.overheadHdrP50Ms !== undefined) lines.push(`  (overhead HDR p50: ${measured.overheadHdrP50Ms.toFixed(3)} ms; Locust buckets times below 100 ms to whole ms and clamps its median to min/max)`);
   const average = measured.figures.averageMs;
   if (average !== undefined) {
     const expected = measured.users / (average / 1000 + measured.meanThinkS);

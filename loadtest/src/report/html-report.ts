@@ -73,12 +73,13 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 }
 
 function statsRow(entry: StatsEntry): string[] {
+  const median = entry.medianResponseTime;
   return [
     entry.method,
     entry.name,
     String(entry.numRequests),
     String(entry.numFailures),
-    String(entry.medianResponseTime.value),
+    median.raw ? median.value.toFixed(2) : String(median.value),
     entry.avgResponseTime.toFixed(2),
     (entry.minResponseTime ?? 0).toFixed(2),
     entry.maxResponseTime.toFixed(2),

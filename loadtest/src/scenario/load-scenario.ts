@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { packageRoot } from "../cli/package-root.ts";
+import { UsageError } from "../cli/usage-error.ts";
 import { compileBody } from "./body-template.ts";
 import { resolveEnvRefs } from "./env-refs.ts";
 import type { Env } from "./env-refs.ts";
@@ -20,7 +21,8 @@ import { parseWaitTime } from "./wait-time.ts";
 
 export const BUILTIN_SCENARIOS: readonly string[] = ["litellm-benchmark", "chat-mixed", "embeddings", "cache-heavy"];
 
-export class ScenarioError extends Error {}
+/** A scenario that cannot be used: a usage error (exit 2), with the file and path in the message. */
+export class ScenarioError extends UsageError {}
 
 function builtinPath(name: string): string {
   const directory = join(packageRoot(), "loadtest", "scenarios");
