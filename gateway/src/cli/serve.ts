@@ -67,7 +67,7 @@ export async function serveCommand(args: ServeArgs, env: NodeJS.ProcessEnv = pro
 }
 
 async function startWorker(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env: NodeJS.ProcessEnv, clustered: boolean): Promise<void> {
-  const telemetry = startWorkerTelemetry({ env, logger, instanceId: instanceIdOf(plan), clustered });
+  const telemetry = startWorkerTelemetry({ env, logger, instanceId: instanceIdOf(plan), clustered, metricsEnabled: loaded.config.general_settings.enable_metrics !== false });
   const gateway = createGateway(loaded, { logger, env, telemetry });
   await gateway.ready;
   const running = await listen(gateway.app, plan.host, plan.port);

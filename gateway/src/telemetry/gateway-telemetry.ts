@@ -43,13 +43,15 @@ export interface WorkerTelemetryOptions {
   /** service.instance.id: host:port, the same in every worker. */
   readonly instanceId: string;
   readonly clustered: boolean;
+  /** general_settings.enable_metrics (default true); false also stops the runtime collectors. */
+  readonly metricsEnabled?: boolean;
 }
 
 export function startWorkerTelemetry(options: WorkerTelemetryOptions): GatewayTelemetry {
   const metrics = processMetrics;
   const local = (): ReturnType<PharosMetrics["snapshot"]> => metrics.snapshot();
   const worker = options.clustered ? attachClusterMetricsWorker(local, options.logger) : undefined;
-  const stopRuntime = startRuntimeMetrics(metrics, { servesRequests: true });
+  const stopRuntime = options.metricsEnabled === false ? () => undefined : startRuntimeMetrics(metrics, { servesRequests: true });
   const otel = startTelemetry({
     env: options.env,
     logger: options.logger,
@@ -63,7 +65,7 @@ export function startWorkerTelemetry(options: WorkerTelemetryOptions): GatewayTe
   return {
     metrics,
     scrape: otel.scrape,
-    tracer: otel.tracer === undefined ? undefined : new RequestTracer(otel.tracer),
+    tracer: otel.tracer === undefined ? undefined : new RequestTracer(otel.tracer, otel.rootRatio),
     beforeExit: async () => {
       await worker?.sendFinal();
     },

@@ -57,9 +57,7 @@ export interface StoreSnapshot {
 
 export const DEFAULT_CARDINALITY_LIMIT = 2000;
 export const OVERFLOW_ATTRIBUTE = "otel.metric.overflow";
-const OVERFLOW_KEY = "\u0000overflow";
 const OVERFLOW_ATTRIBUTES: AttributeValues = Object.freeze({ [OVERFLOW_ATTRIBUTE]: true });
-const SEP = "\u0001";
 
 interface Series<C> {
   readonly attributes: AttributeValues;
@@ -75,14 +73,24 @@ function attributesOf(keys: readonly string[], values: readonly string[]): Attri
   return Object.freeze(attributes);
 }
 
-/** Series of one instrument, keyed by their attribute values. */
+type Level<C> = Map<string, Level<C> | Series<C>>;
+
+/**
+ * Series of one instrument, found through one Map per attribute (no key string is built, so
+ * recording allocates nothing once a series exists).
+ */
 abstract class Instrument<C> {
   readonly spec: InstrumentSpec;
-  protected readonly series = new Map<string, Series<C>>();
+  protected readonly series: Series<C>[] = [];
+  private readonly root: Level<C> = new Map();
+  private readonly arity: number;
   private readonly limit: number;
+  private only: Series<C> | undefined;
+  private overflow: Series<C> | undefined;
 
   constructor(spec: InstrumentSpec) {
     this.spec = spec;
+    this.arity = spec.attributes.length;
     this.limit = spec.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT;
   }
 
@@ -90,28 +98,63 @@ abstract class Instrument<C> {
 
   /** The cell for these attribute values (created on first sight, or the overflow cell). */
   protected cell(a: string, b: string, c: string, d: string, e: string): C {
-    const key = a + SEP + b + SEP + c + SEP + d + SEP + e;
-    const found = this.series.get(key);
-    if (found !== undefined) return found.cell;
-    return this.create(key, [a, b, c, d, e]);
+    const arity = this.arity;
+    if (arity === 0) return (this.only ??= this.newSeries("", [])).cell;
+    let level = this.root;
+    let found = level.get(a);
+    if (arity > 1) {
+      if (found === undefined) level.set(a, (found = new Map()));
+      level = found as Level<C>;
+      found = level.get(b);
+      if (arity > 2) {
+        if (found === undefined) level.set(b, (found = new Map()));
+        level = found as Level<C>;
+        found = level.get(c);
+        if (arity > 3) {
+          if (found === undefined) level.set(c, (found = new Map()));
+          level = found as Level<C>;
+          found = level.get(d);
+          if (arity > 4) {
+            if (found === undefined) level.set(d, (found = new Map()));
+            level = found as Level<C>;
+            found = level.get(e);
+          }
+        }
+      }
+    }
+    if (found !== undefined) return (found as Series<C>).cell;
+    const key = arity === 1 ? a : arity === 2 ? b : arity === 3 ? c : arity === 4 ? d : e;
+    const series = this.newSeries(key, [a, b, c, d, e], level);
+    return series.cell;
   }
 
-  private create(key: string, values: readonly string[]): C {
-    if (this.series.size >= this.limit) {
-      const overflow = this.series.get(OVERFLOW_KEY);
-      if (overflow !== undefined) return overflow.cell;
-      const cell = this.newCell();
-      this.series.set(OVERFLOW_KEY, { attributes: OVERFLOW_ATTRIBUTES, cell });
-      return cell;
+  private newSeries(key: string, values: readonly string[], level?: Level<C>): Series<C> {
+    if (this.series.length >= this.limit) {
+      // Past the limit every new attribute set shares one series (not remembered per key, so
+      // a flood of distinct values cannot grow the lookup maps either).
+      if (this.overflow === undefined) {
+        this.overflow = { attributes: OVERFLOW_ATTRIBUTES, cell: this.newCell() };
+        this.series.push(this.overflow);
+      }
+      return this.overflow;
     }
-    const cell = this.newCell();
-    this.series.set(key, { attributes: attributesOf(this.spec.attributes, values), cell });
-    return cell;
+    const series: Series<C> = { attributes: attributesOf(this.spec.attributes, values), cell: this.newCell() };
+    this.series.push(series);
+    level?.set(key, series);
+    return series;
   }
 
   /** Number of series held (the overflow series included). */
   get size(): number {
-    return this.series.size;
+    return this.series.length;
+  }
+
+  /** Forgets every series (gauges, before each collection). */
+  protected reset(): void {
+    this.series.length = 0;
+    this.root.clear();
+    this.only = undefined;
+    this.overflow = undefined;
   }
 
   abstract snapshot(): SeriesSnapshot[];
@@ -134,7 +177,7 @@ export class Counter extends Instrument<CounterCell> {
 
   snapshot(): SeriesSnapshot[] {
     const out: SeriesSnapshot[] = [];
-    for (const series of this.series.values()) out.push({ attributes: series.attributes, value: series.cell.value });
+    for (const series of this.series) out.push({ attributes: series.attributes, value: series.cell.value });
     return out;
   }
 }
@@ -170,7 +213,7 @@ export class Histogram extends Instrument<HistogramValue> {
 
   snapshot(): SeriesSnapshot[] {
     const out: SeriesSnapshot[] = [];
-    for (const series of this.series.values()) {
+    for (const series of this.series) {
       const cell = series.cell;
       out.push({ attributes: series.attributes, value: { counts: cell.counts.slice(), sum: cell.sum, count: cell.count, min: cell.min, max: cell.max } });
     }
@@ -197,12 +240,12 @@ export class Gauge extends Instrument<CounterCell> {
   }
 
   clear(): void {
-    this.series.clear();
+    this.reset();
   }
 
   snapshot(): SeriesSnapshot[] {
     const out: SeriesSnapshot[] = [];
-    for (const series of this.series.values()) out.push({ attributes: series.attributes, value: series.cell.value });
+    for (const series of this.series) out.push({ attributes: series.attributes, value: series.cell.value });
     return out;
   }
 }

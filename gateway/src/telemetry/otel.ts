@@ -19,7 +19,7 @@ import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporte
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { Resource } from "@opentelemetry/resources";
 import { startNodeSdk } from "@opentelemetry/sdk-node";
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace";
+import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler } from "@opentelemetry/sdk-trace";
 import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { Logger } from "pino";
 import { PHAROS_VERSION } from "../version.ts";
@@ -47,6 +47,8 @@ export interface Telemetry {
   scrape(): Promise<string>;
   /** Defined only when traces are exported (and so sampled). */
   readonly tracer: Tracer | undefined;
+  /** Share of requests without a sampled parent that start a trace (OTEL_TRACES_SAMPLER_ARG). */
+  readonly rootRatio: number;
   /** The standalone metrics port, when one is served. */
   readonly metricsPort: number | undefined;
   shutdown(): Promise<void>;
@@ -117,6 +119,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const traces = options.traces && tracingEnabled(env);
   const spanProcessors: SpanProcessor[] = [];
   let sampler: Sampler | undefined;
+  let rootRatio = 1;
   if (traces) {
     spanProcessors.push(
       new BatchSpanProcessor({
@@ -127,8 +130,13 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         exportTimeoutMillis: envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT"),
       }),
     );
-    // OTEL_TRACES_SAMPLER, when set, wins (the SDK reads it); otherwise parent-based ratio.
-    if (nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined) sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplerRatio(env)) });
+    // OTEL_TRACES_SAMPLER, when set, wins (the SDK reads it). Otherwise parent-based ratio
+    // sampling, with the root decision taken by RequestTracer before any span exists (so a
+    // request that is not sampled costs one Math.random()), and the SDK's root sampler always on.
+    if (nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined) {
+      sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      rootRatio = samplerRatio(env);
+    }
   }
 
   const sdk = startNodeSdk({
@@ -165,6 +173,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   return {
     scrape,
     tracer: traces ? trace.getTracer("pharos", PHAROS_VERSION) : undefined,
+    rootRatio,
     metricsPort,
     shutdown: () => sdk.shutdown(),
   };

@@ -145,9 +145,12 @@ export class RequestTrace {
 /** Starts request traces; exists only when tracing is on. */
 export class RequestTracer {
   private readonly tracer: Tracer;
+  private readonly rootRatio: number;
 
-  constructor(tracer: Tracer) {
+  /** `rootRatio`: share of requests without a parent that are traced (the SDK's root sampler is then always on). */
+  constructor(tracer: Tracer, rootRatio = 1) {
     this.tracer = tracer;
+    this.rootRatio = rootRatio;
   }
 
   /**
@@ -155,7 +158,9 @@ export class RequestTracer {
    * caller's `traceparent` when there is one. Undefined when the sampler drops the request.
    */
   start(headers: Headers, op: Operation, group: string, startedAt: number): RequestTrace | undefined {
-    const parent = headers["traceparent"] === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+    let parent = ROOT_CONTEXT;
+    if (headers["traceparent"] !== undefined) parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+    else if (this.rootRatio < 1 && Math.random() >= this.rootRatio) return undefined;
     const span = this.tracer.startSpan(
       `${op} ${group}`,
       { kind: SpanKind.CLIENT, startTime: startedAt, attributes: { "gen_ai.operation.name": op, "gen_ai.request.model": group } },

@@ -1,0 +1,148 @@
+/**
+ * What telemetry costs, A/B in one run: the same Pharos config started three times against one
+ * mock upstream, measured alternately.
+ *
+ *   off          general_settings.enable_metrics: false (no request metrics, no runtime metrics)
+ *   metrics      the default: every metric of the catalogue, /metrics served
+ *   traces 10%   metrics + OTLP traces to a local sink, OTEL_TRACES_SAMPLER_ARG=0.1
+ *
+ * Sequential: interleaved rounds on one keep-alive connection (median of round medians), the
+ * p50 difference to "off" is what telemetry adds per request. Load: autocannon runs alternated
+ * off → metrics → traces, repeated; req/s and CPU ms per request (the Pharos process, /proc)
+ * averaged over the repetitions. All at LITELLM_LOG=ERROR (no per-request log line).
+ *
+ *   npm run build && node dist/gateway/bench/telemetry-ab.js [--rounds 10 --per-round 200
+ *     --connections 50 --seconds 4 --repeat 3 --json FILE]
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus } from "node:os";
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { interleaved, load } from "./measure.ts";
+import type { LoadResult, RequestSpec } from "./measure.ts";
+import { startMock, startPharos } from "./processes.ts";
+import type { Target } from "./processes.ts";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "10" },
+    "per-round": { type: "string", default: "200" },
+    connections: { type: "string", default: "50" },
+    seconds: { type: "string", default: "4" },
+    repeat: { type: "string", default: "3" },
+    json: { type: "string" },
+  },
+});
+const rounds = Number(values.rounds);
+const perRound = Number(values["per-round"]);
+const connections = Number(values.connections);
+const seconds = Number(values.seconds);
+const repeat = Number(values.repeat);
+
+const body = JSON.stringify({ model: "fake-openai-endpoint", messages: [{ role: "user", content: "test" }] });
+const chat: RequestSpec = { path: "/v1/chat/completions", body, headers: { "content-type": "application/json", authorization: "Bearer sk-bench" } };
+
+function config(upstream: string, metrics: boolean): string {
+  return `model_list:
+  - model_name: fake-openai-endpoint
+    litellm_params:
+      model: openai/fake
+      api_base: ${upstream}/v1
+      api_key: fake-key
+general_settings:
+  master_key: sk-bench
+  enable_metrics: ${metrics}
+`;
+}
+
+/** Accepts OTLP/HTTP trace exports and counts them (so the traces variant really exports). */
+async function startTraceSink(): Promise<{ url: string; exports: () => number; close: () => Promise<void> }> {
+  let exports = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      exports += 1;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, exports: () => exports, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const pad = (text: string, width: number): string => text.padEnd(width);
+const mean = (list: readonly number[]): number => list.reduce((sum, value) => sum + value, 0) / list.length;
+
+async function main(): Promise<void> {
+  const sink = await startTraceSink();
+  const mock = await startMock();
+  const started: Target[] = [mock];
+  try {
+    const off = await startPharos("off", config(mock.url, false));
+    started.push(off);
+    const metrics = await startPharos("metrics", config(mock.url, true));
+    started.push(metrics);
+    const traces = await startPharos("traces 10%", config(mock.url, true), {
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_TRACES_SAMPLER_ARG: "0.1",
+      OTEL_BSP_SCHEDULE_DELAY: "1000",
+    });
+    started.push(traces);
+    const targets = [off, metrics, traces];
+
+    const lines: string[] = [];
+    const say = (line = ""): void => {
+      lines.push(line);
+      process.stdout.write(`${line}\n`);
+    };
+    say(`Telemetry A/B — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}; mock upstream latency 0 ms; LITELLM_LOG=ERROR`);
+    say();
+
+    const sequential = await interleaved(targets, chat, rounds, perRound);
+    const base = sequential.get(off.name)!;
+    say(`Sequential: ${rounds} interleaved rounds × ${perRound} requests on one keep-alive connection (ms)`);
+    say(`${pad("variant", 14)}${pad("p50", 9)}${pad("p99", 9)}added p50`);
+    for (const target of targets) {
+      const result = sequential.get(target.name)!;
+      say(`${pad(target.name, 14)}${pad(fmt(result.p50), 9)}${pad(fmt(result.p99), 9)}${target === off ? "" : fmt(result.p50 - base.p50)}`);
+    }
+    say();
+
+    const loads = new Map<string, LoadResult[]>(targets.map((target) => [target.name, []]));
+    for (let run = 0; run < repeat; run++) {
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[(run + i) % targets.length]!;
+        loads.get(target.name)!.push(await load(target, chat, connections, seconds, [target.pid]));
+      }
+    }
+    const baseRps = mean(loads.get(off.name)!.map((result) => result.requestsPerSecond));
+    say(`Load: autocannon ${connections} connections × ${seconds} s, ${repeat} alternated runs per variant (means)`);
+    say(`${pad("variant", 14)}${pad("req/s", 9)}${pad("vs off", 10)}${pad("CPU ms/req", 12)}${pad("p99 ms", 8)}errors`);
+    for (const target of targets) {
+      const results = loads.get(target.name)!;
+      const rps = mean(results.map((result) => result.requestsPerSecond));
+      const change = target === off ? "" : `${fmt((100 * (rps - baseRps)) / baseRps, 1)} %`;
+      const errors = results.reduce((sum, result) => sum + result.errors + result.non2xx, 0);
+      say(`${pad(target.name, 14)}${pad(fmt(rps, 0), 9)}${pad(change, 10)}${pad(fmt(mean(results.map((result) => result.cpuMsPerRequest))), 12)}${pad(fmt(mean(results.map((result) => result.latencyP99)), 0), 8)}${errors}`);
+    }
+    say();
+    say(`trace exports received by the sink: ${sink.exports()}`);
+
+    if (values.json !== undefined) {
+      writeFileSync(
+        values.json,
+        JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, settings: { rounds, perRound, connections, seconds, repeat }, sequential: Object.fromEntries(sequential), load: Object.fromEntries(loads), report: lines }, null, 2),
+      );
+    }
+  } finally {
+    await Promise.all(started.map((target) => target.stop()));
+    await sink.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`telemetry A/B failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
