@@ -7,6 +7,8 @@ import type Koa from "koa";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { ConfigError } from "./config/load.ts";
+import { createGatewayStores } from "./db/gateway-stores.ts";
+import type { GatewayStores } from "./db/gateway-stores.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { chatCompletionRoutes } from "./http/chat-completions.ts";
 import { completionRoutes } from "./http/completions.ts";
@@ -70,15 +72,18 @@ export function buildTable(loaded: LoadedConfig, transports: TransportSource, en
 }
 
 /** With background health checks on, /health answers from their cached state instead of probing. */
-export function healthSources(loaded: LoadedConfig, table: DeploymentTable, checker?: HealthChecker): HealthSources {
+export function healthSources(loaded: LoadedConfig, table: DeploymentTable, checker?: HealthChecker, stores?: GatewayStores): HealthSources {
   const config = loaded.config;
   const probeTimeoutMs = (config.health_check?.health_check_timeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS) * 1000;
   const cache = config.litellm_settings.cache === true ? (config.litellm_settings.cache_params?.type ?? "local") : null;
   return {
-    readiness: async (): Promise<ReadinessReport> => ({
-      ready: true,
-      body: { status: "healthy", db: "Not connected", cache, litellm_version: PHAROS_VERSION, pharos_version: PHAROS_VERSION },
-    }),
+    readiness: async (): Promise<ReadinessReport> => {
+      const db = (await stores?.readiness()) ?? { ready: true, db: "Not connected" };
+      return {
+        ready: db.ready,
+        body: { status: db.ready ? "healthy" : "unhealthy", db: db.db, ...(db.dbError === undefined ? {} : { db_error: db.dbError }), cache, litellm_version: PHAROS_VERSION, pharos_version: PHAROS_VERSION },
+      };
+    },
     deployments: () => checker?.report() ?? probeAll(table, { timeoutMs: probeTimeoutMs, expectedField: config.health_check?.expected_response_field }),
   };
 }
@@ -96,10 +101,13 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
 
   const routing = createRouting(loaded, table, env, logger);
   const router = routing.router;
-  const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled) });
+  const bodyLimitBytes = (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE;
+  const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes });
+  const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled), keys: stores.keyGuard, cache: stores.cacheStage });
   const observers: RequestObserver[] = [...telemetryObservers(telemetry, logger, metricsEnabled)];
-  const health = healthSources(loaded, table, routing.healthChecker);
-  const proxy: ProxyDeps = { pipeline, bodyLimitBytes: (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE };
+  if (stores.spendObserver !== undefined) observers.push(stores.spendObserver);
+  const health = healthSources(loaded, table, routing.healthChecker, stores);
+  const proxy: ProxyDeps = { pipeline, bodyLimitBytes };
   const bootEpochSeconds = Math.floor(Date.now() / 1000);
 
   const masterKey = config.general_settings.master_key;
@@ -109,6 +117,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
     logger,
     observers,
     masterKey,
+    keyResolver: stores.keyResolver,
     publicRoutes: (routes) => {
       publicHealthRoutes(routes, health);
       metricsRoutes(routes, () => telemetry.scrape());
@@ -119,6 +128,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
       embeddingRoutes(routes, proxy);
       modelRoutes(routes, table, bootEpochSeconds);
       deploymentHealthRoutes(routes, health);
+      stores.routes(routes);
     },
   });
 
@@ -126,8 +136,9 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
     app,
     table,
     health,
-    ready: routing.ready,
+    ready: Promise.all([routing.ready, stores.ready]).then(() => undefined),
     close: async () => {
+      await stores.close();
       await routing.close();
       await transports.close();
     },

@@ -20,6 +20,9 @@ import type { Router } from "./router/router.ts";
 import { costOf } from "./spend/pricing.ts";
 import type { ErrorCode } from "./errors.ts";
 import { NO_PIPELINE_TELEMETRY } from "./telemetry/pipeline-telemetry.ts";
+import type { CacheStage, StreamRecorder } from "./cache/cache-stage.ts";
+import type { CachePlan } from "./cache/response-cache.ts";
+import type { KeyGuard } from "./keys/key-guard.ts";
 import type { PipelineTelemetry } from "./telemetry/pipeline-telemetry.ts";
 
 export interface PipelineOptions {
@@ -28,6 +31,10 @@ export interface PipelineOptions {
   readonly logger: Logger;
   /** Traces and per-attempt metrics (telemetry/pipeline-telemetry.ts). */
   readonly telemetry?: PipelineTelemetry;
+  /** Virtual keys: model access, budget, rpm/tpm/parallel limits (keys/key-guard.ts). */
+  readonly keys?: KeyGuard | undefined;
+  /** The response cache (cache/cache-stage.ts), when litellm_settings.cache is on. */
+  readonly cache?: CacheStage | undefined;
 }
 
 const MODES: Record<Operation, ReadonlySet<DeploymentMode>> = {
@@ -79,15 +86,19 @@ export class Pipeline {
   private readonly router: Router;
   private readonly logger: Logger;
   private readonly telemetry: PipelineTelemetry;
+  private readonly keys: KeyGuard | undefined;
+  private readonly cache: CacheStage | undefined;
 
   constructor(options: PipelineOptions) {
     this.table = options.table;
     this.router = options.router;
     this.logger = options.logger;
     this.telemetry = options.telemetry ?? NO_PIPELINE_TELEMETRY;
+    this.keys = options.keys;
+    this.cache = options.cache;
   }
 
-  async run(ctx: PharosContext, op: Operation, body: RequestBody, _params: GatewayParams): Promise<void> {
+  async run(ctx: PharosContext, op: Operation, body: RequestBody, params: GatewayParams): Promise<void> {
     const state = ctx.state;
     const group = body.model;
     state.op = op;
@@ -102,6 +113,9 @@ export class Pipeline {
     if (tracer !== undefined) state.trace = tracer.start(ctx.headers, op, group, state.startedAt);
     const stream = op !== "embeddings" && (body as ChatRequest).stream === true;
     state.stream = stream;
+    await this.keys?.admit(ctx, group);
+    const cachePlan = this.cache === undefined ? undefined : await this.cache.before(ctx, op, body, params);
+    if (cachePlan === "served") return;
     const call: CallRequest = {
       op,
       body,
@@ -119,8 +133,8 @@ export class Pipeline {
     // finish() releases the deployment's in-flight slot and reports tokens (and a broken stream) to the router.
     let failure: GatewayError | undefined;
     try {
-      if (outcome.value.kind === "json") this.sendJson(ctx, outcome.value);
-      else failure = await this.sendStream(ctx, outcome.value.stream);
+      if (outcome.value.kind === "json") this.sendJson(ctx, outcome.value, cachePlan);
+      else failure = await this.sendStream(ctx, outcome.value.stream, cachePlan === undefined ? undefined : this.cache?.recorder(cachePlan));
     } finally {
       outcome.finish({ usage: state.usage, error: failure });
     }
@@ -150,7 +164,7 @@ export class Pipeline {
     state.trace?.attemptEnded(error);
   }
 
-  private sendJson(ctx: PharosContext, result: JsonResult): void {
+  private sendJson(ctx: PharosContext, result: JsonResult, cachePlan: CachePlan | undefined): void {
     const state = ctx.state;
     const { parsed } = result;
     state.usage = parsed.usage;
@@ -158,11 +172,13 @@ export class Pipeline {
     state.finishReasons = finishReasonsOf(parsed.body);
     ctx.set(litellmHeaders(state, performance.now() - state.startedAt, true));
     ctx.type = "application/json";
-    ctx.body = parsed.raw ?? JSON.stringify(parsed.body);
+    const text = parsed.raw ?? JSON.stringify(parsed.body);
+    ctx.body = text;
+    if (cachePlan !== undefined) this.cache?.storeJson(cachePlan, text, parsed.usage);
   }
 
   /** Streams to the client; returns the upstream failure that broke the stream, if any. */
-  private async sendStream(ctx: PharosContext, stream: UpstreamStream): Promise<GatewayError | undefined> {
+  private async sendStream(ctx: PharosContext, stream: UpstreamStream, recorder: StreamRecorder | undefined): Promise<GatewayError | undefined> {
     const state = ctx.state;
     const writer = new SseWriter(ctx.res);
     ctx.respond = false;
@@ -177,7 +193,9 @@ export class Pipeline {
       }
     };
     collect(stream.first);
-    await writer.write(payloadsOf(stream.first));
+    const firstPayloads = payloadsOf(stream.first);
+    recorder?.push(firstPayloads);
+    await writer.write(firstPayloads);
     state.timeToFirstChunkMs = performance.now() - state.startedAt;
     let failure: GatewayError | undefined;
     try {
@@ -185,7 +203,9 @@ export class Pipeline {
         const events = await stream.next();
         if (events === undefined) break;
         collect(events);
-        await writer.write(payloadsOf(events));
+        const payloads = payloadsOf(events);
+        recorder?.push(payloads);
+        await writer.write(payloads);
       }
     } catch (error) {
       failure = error instanceof GatewayError ? error : new GatewayError("upstream_connection", String(error), { cause: error });
@@ -211,6 +231,7 @@ export class Pipeline {
       return failure;
     }
     writer.end();
+    recorder?.commit(state.usage);
     return undefined;
   }
 }

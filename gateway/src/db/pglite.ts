@@ -9,7 +9,7 @@
  * copy costs ~30 ms.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -78,10 +78,36 @@ function pgliteVersion(): string {
   }
 }
 
-/** A cleanly shut-down, freshly initialised PGlite data directory to copy from. */
+const TEMPLATE_BUILD_WAIT_MS = 90_000;
+
+/**
+ * A cleanly shut-down, freshly initialised PGlite data directory to copy from. One process
+ * builds it (a lock file next to it); others booting meanwhile wait for it rather than run
+ * their own initdb.
+ */
 async function templateDir(): Promise<string | undefined> {
   const dir = join(tmpdir(), `pharos-pglite-template-${pgliteVersion()}-uid${process.getuid?.() ?? 0}`);
-  if (existsSync(join(dir, "PG_VERSION"))) return dir;
+  const ready = (): boolean => existsSync(join(dir, "PG_VERSION"));
+  if (ready()) return dir;
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + TEMPLATE_BUILD_WAIT_MS;
+  while (Date.now() < deadline) {
+    try {
+      closeSync(openSync(lock, "wx"));
+      break;
+    } catch {
+      let stale: boolean;
+      try {
+        stale = Date.now() - statSync(lock).mtimeMs > TEMPLATE_BUILD_WAIT_MS;
+      } catch {
+        continue; // the builder just finished
+      }
+      if (stale) rmSync(lock, { force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+      if (ready()) return dir;
+    }
+  }
+  if (ready()) return dir;
   const building = `${dir}.building-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     const db = new PGlite(building);
@@ -92,10 +118,12 @@ async function templateDir(): Promise<string | undefined> {
     } catch {
       rmSync(building, { recursive: true, force: true }); // another process won the race
     }
-    return existsSync(join(dir, "PG_VERSION")) ? dir : undefined;
+    return ready() ? dir : undefined;
   } catch {
     rmSync(building, { recursive: true, force: true });
     return undefined;
+  } finally {
+    rmSync(lock, { force: true });
   }
 }
 

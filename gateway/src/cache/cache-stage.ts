@@ -1,0 +1,95 @@
+/**
+ * The cache as a pipeline stage: before routing, answer from the cache (JSON as stored, a
+ * stream replayed as a proper SSE stream ending with [DONE]) with `x-litellm-cache-key` and a
+ * cost of 0; otherwise hand back a ticket with which the pipeline stores the answer it got
+ * (a JSON body, or the payloads of a stream that ended cleanly).
+ */
+import type { GatewayParams } from "../http/gateway-params.ts";
+import { litellmHeaders } from "../http/litellm-headers.ts";
+import { SseWriter } from "../http/sse.ts";
+import type { Operation, RequestBody, Usage } from "../providers/openai-types.ts";
+import type { PharosContext } from "../request-state.ts";
+import type { CachedResponse } from "./cache-store.ts";
+import type { CachePlan, LookupResult, ResponseCache } from "./response-cache.ts";
+
+export const CACHE_KEY_HEADER = "x-litellm-cache-key";
+
+/** Collects a stream's payloads while it is sent; stores them if it ends cleanly. */
+export interface StreamRecorder {
+  push(payloads: readonly string[]): void;
+  commit(usage: Usage | undefined): void;
+}
+
+/** Metrics hook: one call per request that reached the cache stage; `seconds` for lookups. */
+export type CacheLookupListener = (result: LookupResult | "bypass", backend: "memory" | "redis", group: string, seconds: number | undefined) => void;
+
+export class CacheStage {
+  readonly cache: ResponseCache;
+  private readonly onLookup: CacheLookupListener | undefined;
+
+  constructor(cache: ResponseCache, onLookup?: CacheLookupListener) {
+    this.cache = cache;
+    this.onLookup = onLookup;
+  }
+
+  /**
+   * Runs before routing. "served": a cached answer was sent. Otherwise the plan to store the
+   * answer with (undefined when this request bypasses the cache).
+   */
+  async before(ctx: PharosContext, op: Operation, body: RequestBody, params: GatewayParams): Promise<CachePlan | "served" | undefined> {
+    const plan = this.cache.plan(op, body as Record<string, unknown>, params.cache);
+    const state = ctx.state;
+    if (plan === undefined || !plan.lookup) {
+      this.cache.bypass();
+      state.cacheResult = "bypass";
+      this.onLookup?.("bypass", this.cache.store.backend, body.model, undefined);
+      return plan;
+    }
+    const started = performance.now();
+    const { result, value } = await this.cache.lookup(plan);
+    this.onLookup?.(result, this.cache.store.backend, body.model, (performance.now() - started) / 1000);
+    if (value === undefined) {
+      state.cacheResult = "miss";
+      return plan;
+    }
+    state.cacheResult = "hit";
+    await this.replay(ctx, plan, value);
+    return "served";
+  }
+
+  storeJson(plan: CachePlan, body: string, usage: Usage | undefined): void {
+    this.cache.set(plan, usage === undefined ? { kind: "json", body } : { kind: "json", body, usage });
+  }
+
+  recorder(plan: CachePlan): StreamRecorder | undefined {
+    if (!plan.store) return undefined;
+    const events: string[] = [];
+    return {
+      push: (payloads) => {
+        for (const payload of payloads) events.push(payload);
+      },
+      commit: (usage) => this.cache.set(plan, usage === undefined ? { kind: "sse", events } : { kind: "sse", events, usage }),
+    };
+  }
+
+  private async replay(ctx: PharosContext, plan: CachePlan, cached: CachedResponse): Promise<void> {
+    const state = ctx.state;
+    state.usage = cached.usage;
+    state.costUsd = 0;
+    const headers = litellmHeaders(state, performance.now() - state.startedAt, true);
+    headers[CACHE_KEY_HEADER] = plan.key;
+    if (cached.kind === "json") {
+      ctx.set(headers);
+      ctx.type = "application/json";
+      ctx.body = cached.body ?? "{}";
+      return;
+    }
+    const writer = new SseWriter(ctx.res);
+    ctx.respond = false;
+    ctx.status = 200;
+    writer.start(headers);
+    await writer.write(cached.events ?? []);
+    state.timeToFirstChunkMs = performance.now() - state.startedAt;
+    writer.end();
+  }
+}
