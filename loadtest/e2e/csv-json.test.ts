@@ -83,16 +83,15 @@ describe("--csv against a scripted server", () => {
       expect(Number(chat[column]), column).toBeGreaterThanOrEqual(FAST_MS);
       expect(Number(chat[column]), column).toBeLessThan(SLOW_MS / 2);
     }
-    for (const column of ["90%", "95%", "99%", "100%"]) {
-      expect(Number(chat[column]), column).toBeGreaterThanOrEqual(SLOW_MS);
-      expect(Number(chat[column]), column).toBeLessThan(SLOW_MS * 2);
-    }
+    // one request in five is slow: the 90th percentile and above are in the slow band
+    for (const column of ["90%", "95%", "99%", "100%"]) expect(Number(chat[column]), column).toBeGreaterThanOrEqual(SLOW_MS);
+    expect(Number(chat["90%"])).toBeLessThan(SLOW_MS * 3);
     expect(Number(chat["Min Response Time"])).toBeGreaterThanOrEqual(FAST_MS);
     expect(chat["Min Response Time"]).toMatch(/^\d+\.\d+$/);
     expect(chat["Average Content Size"]).toBe("11.0");
     const average = Number(chat["Average Response Time"]);
     expect(average).toBeGreaterThan(FAST_MS + (SLOW_MS - FAST_MS) * 0.1);
-    expect(average).toBeLessThan(FAST_MS + (SLOW_MS - FAST_MS) * 0.3 + 30);
+    expect(average).toBeLessThan(FAST_MS + (SLOW_MS - FAST_MS) * 0.3 + 60);
   });
 
   it("records the header as a Custom entry on every chat response (Locust clamps the bucketed median to the max)", () => {
