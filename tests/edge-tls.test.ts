@@ -34,7 +34,7 @@ afterAll(async () => {
 interface Handshake {
   readonly protocol: string | null;
   readonly cipher: string;
-  readonly alpn: string | false;
+  readonly alpn: string | false | null;
 }
 
 function handshake(options: ConnectionOptions): Promise<Handshake> {
