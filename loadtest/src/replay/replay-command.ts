@@ -14,7 +14,7 @@ function busiest(entries: readonly StatsEntry[]): StatsEntry | undefined {
   return [...entries].sort((a, b) => b.numRequests - a.numRequests)[0];
 }
 
-export function replayReport(run: FinishedRun): string {
+function replayReport(run: FinishedRun): string {
   const { recorder, durationS } = run.result.run;
   const customTypes = new Set(run.scenario.metrics.map((metric) => metric.type));
   const entries = recorder.stats.sortedEntries();

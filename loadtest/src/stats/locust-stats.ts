@@ -169,7 +169,7 @@ export interface StatsError {
 }
 
 /** Locust's key for an error: sha256 of `method.name.repr(error)`; files list errors in key order. */
-export function errorKey(method: string, name: string, error: string): string {
+function errorKey(method: string, name: string, error: string): string {
   return createHash("sha256").update(`${method}.${name}.${pyStrRepr(error)}`, "utf8").digest("hex");
 }
 

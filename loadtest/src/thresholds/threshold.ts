@@ -11,9 +11,9 @@
  * - operators: `<`, `<=`, `>`, `>=`, `==`, `!=`.
  */
 
-export const LATENCY_SOURCES = ["latency", "uncorrected", "overhead", "ttft", "itl", "tpot"] as const;
+const LATENCY_SOURCES = ["latency", "uncorrected", "overhead", "ttft", "itl", "tpot"] as const;
 export type LatencySource = (typeof LATENCY_SOURCES)[number];
-export const SCALARS = ["fail_rate", "failures", "requests", "rps", "tokens_per_s", "dropped", "dropped_rate", "late"] as const;
+const SCALARS = ["fail_rate", "failures", "requests", "rps", "tokens_per_s", "dropped", "dropped_rate", "late"] as const;
 export type ScalarName = (typeof SCALARS)[number];
 
 /** A latency statistic: a percentile (0..100) or one of the named ones. */
