@@ -104,12 +104,19 @@ export class PostgresDatabase implements Database {
   private async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client whose connection dies emits 'error' outside any query: without a
+    // listener that would crash the process.
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    client.on("error", onError);
     try {
       return await fn(client);
     } catch (error) {
-      broken = error instanceof Error ? error : new Error(String(error));
+      broken ??= error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
+      client.off("error", onError);
       // A connection that failed is destroyed rather than handed to the next caller.
       client.release(broken !== undefined && isConnectivityError(broken) ? broken : undefined);
     }
