@@ -4,7 +4,7 @@
  * them over its workers).
  */
 import { spawnSync } from "node:child_process";
-import { request } from "node:http";
+import { get, request } from "node:http";
 
 export interface Sample {
   readonly name: string;
@@ -47,10 +47,17 @@ export function parseScrape(text: string): Scrape {
   return { text, samples, types, find, sum: (name, wanted) => find(name, wanted).reduce((total, sample) => total + sample.value, 0) };
 }
 
-export async function scrape(url: string): Promise<Scrape> {
-  const response = await fetch(`${url}/metrics`, { redirect: "manual" });
-  if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
-  return parseScrape(await response.text());
+/** GET /metrics on a new connection (in a cluster, any worker may answer). */
+export function scrape(url: string): Promise<Scrape> {
+  return new Promise((resolve, reject) => {
+    get(`${url}/metrics`, { agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => (res.statusCode === 200 ? resolve(parseScrape(text)) : reject(new Error(`GET /metrics answered ${res.statusCode}`))));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
 }
 
 /** `promtool check metrics` on a scrape: its exit code and output. Throws when promtool is missing. */

@@ -1,0 +1,113 @@
+/**
+ * Metrics across cluster workers: one scrape returns the sum over every worker (counters and
+ * histograms bucket by bucket), and recycled workers' counts are neither lost nor counted twice.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MockUpstream } from "../src/mock/mock-upstream.ts";
+import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
+import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
+import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { removeTempDirs } from "../../tests/support/temp-dir.ts";
+import { waitFor } from "../../tests/support/wait-for.ts";
+import { logLines, postJson, scrape } from "./telemetry-support.ts";
+import type { Scrape } from "./telemetry-support.ts";
+
+let mock: MockUpstream;
+
+beforeAll(async () => {
+  mock = await startMock();
+});
+
+afterAll(async () => {
+  await stopAllGateways();
+  await closeAllMocks();
+  removeTempDirs();
+});
+
+function config(): Record<string, unknown> {
+  return { model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "main-1" } }] };
+}
+
+/** K chat requests, each on a new connection so the cluster spreads them over its workers. */
+async function send(url: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const result = await postJson(url, "/v1/chat/completions", { model: "main", messages: [{ role: "user", content: `hello ${i}` }] });
+    expect(result.status).toBe(200);
+  }
+}
+
+function servingPids(gateway: GatewayProcess): Set<number> {
+  return new Set(logLines(gateway.output()).filter((line) => line["component"] === "request" && line["route"] === "chat_completions").map((line) => Number(line["pid"])));
+}
+
+/** Sends requests until both workers have answered one (the second may still be booting); returns how many. */
+async function warmBothWorkers(gateway: GatewayProcess): Promise<number> {
+  let sent = 0;
+  await waitFor(
+    async () => {
+      await send(gateway.url, 1);
+      sent += 1;
+      return servingPids(gateway).size >= 2;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: "both workers answering" },
+  );
+  return sent;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CHAT = { pharos_route: "chat_completions", gen_ai_request_model: "main" };
+
+function expectCounts(metrics: Scrape, count: number): void {
+  expect(metrics.sum("pharos_requests_total", { ...CHAT, pharos_status_class: "2xx" })).toBe(count);
+  expect(metrics.sum("gen_ai_server_request_duration_count", { gen_ai_request_model: "main" })).toBe(count);
+  // Histograms merge bucket by bucket: the +Inf bucket equals the count, buckets never decrease.
+  const buckets = metrics.find("gen_ai_server_request_duration_bucket", { gen_ai_request_model: "main" });
+  expect(buckets.at(-1)?.labels["le"]).toBe("+Inf");
+  expect(buckets.at(-1)?.value).toBe(count);
+  for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
+  expect(metrics.sum("gen_ai_client_operation_duration_count", { gen_ai_request_model: "main" })).toBe(count);
+  expect(metrics.sum("pharos_overhead_duration_count", CHAT)).toBe(count);
+}
+
+describe("with 2 workers", () => {
+  it("one scrape counts exactly the K requests sent, whichever worker answers it", async () => {
+    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2"], env: { LITELLM_LOG: "INFO" } });
+    const warm = await warmBothWorkers(gateway);
+    await send(gateway.url, 20);
+    const K = warm + 20;
+    for (let i = 0; i < 4; i++) {
+      const metrics = await scrape(gateway.url); // on a new connection each: either worker
+      expectCounts(metrics, K);
+      expect(metrics.sum("pharos_workers")).toBe(2);
+    }
+    await gateway.stop();
+  });
+});
+
+describe("with recycled workers", () => {
+  it("keeps exited workers' counts once: the counters still read K", async () => {
+    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2", "--max-requests-before-restart", "8"], env: { LITELLM_LOG: "INFO" } });
+    const warm = await warmBothWorkers(gateway);
+    await send(gateway.url, 24);
+    const K = warm + 24;
+    // A worker that served 8 requests is replaced once its replacement listens, then drains and
+    // exits: wait until at least one worker that answered requests is gone.
+    const servers = servingPids(gateway);
+    await waitFor(() => [...servers].some((pid) => !alive(pid)), { timeoutMs: 45_000, intervalMs: 200, what: "a recycled worker to exit" });
+    expect(logLines(gateway.output()).some((line) => line["msg"] === "recycling worker after max_requests_before_restart")).toBe(true);
+    const metrics = await scrape(gateway.url);
+    expectCounts(metrics, K);
+    // More traffic after the recycling adds up on top.
+    await send(gateway.url, 5);
+    expectCounts(await scrape(gateway.url), K + 5);
+    await gateway.stop();
+  }, 90_000);
+});
