@@ -1,0 +1,179 @@
+/**
+ * Traces end to end, with an in-process OTLP/HTTP receiver: a streaming request produces the
+ * span tree `chat {group}` (CLIENT) → `route {group}` → `chat {upstream model}` (CLIENT, one per
+ * attempt) with the GenAI attributes, joins the caller's trace from `traceparent`, and the request
+ * log line carries the trace id. With the traces exporter off nothing is exported.
+ */
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MockUpstream } from "../src/mock/mock-upstream.ts";
+import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
+import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
+import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { removeTempDirs } from "../../tests/support/temp-dir.ts";
+import { waitFor } from "../../tests/support/wait-for.ts";
+import { logLines, postJson } from "./telemetry-support.ts";
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: OtlpValue[] };
+}
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes?: { key: string; value: OtlpValue }[];
+  status?: { code?: number; message?: string };
+}
+
+const SPAN_KIND_INTERNAL = 1;
+const SPAN_KIND_CLIENT = 3;
+const STATUS_ERROR = 2;
+
+function valueOf(value: OtlpValue): unknown {
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(valueOf);
+  return undefined;
+}
+
+function attributes(span: OtlpSpan): Record<string, unknown> {
+  return Object.fromEntries((span.attributes ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)]));
+}
+
+let receiver: Server;
+let receiverUrl: string;
+const spans: OtlpSpan[] = [];
+let exports = 0;
+let mock: MockUpstream;
+let gateway: GatewayProcess;
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => (body += chunk));
+    req.on("end", () => {
+      exports += 1;
+      if (req.url === "/v1/traces") {
+        const parsed = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: OtlpSpan[] }[] }[] };
+        for (const resource of parsed.resourceSpans ?? []) for (const scope of resource.scopeSpans ?? []) spans.push(...(scope.spans ?? []));
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", () => resolve()));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  mock = await startMock({ chunkDelayMs: 2 });
+  gateway = await startGateway({
+    env: { LITELLM_LOG: "INFO", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_SAMPLER_ARG: "1", OTEL_BSP_SCHEDULE_DELAY: "50" },
+    config: {
+      model_list: [
+        { model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "main-a" } },
+        { model_name: "main", litellm_params: { model: "openai/mock-gpt-b", api_base: `${mock.url}/v1` }, model_info: { id: "main-b" } },
+      ],
+      router_settings: { num_retries: 1, retry_after: 0 },
+    },
+  });
+});
+
+afterAll(async () => {
+  await stopAllGateways();
+  await closeAllMocks();
+  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  removeTempDirs();
+});
+
+function treeOf(traceId: string): OtlpSpan[] {
+  return spans.filter((span) => span.traceId === traceId);
+}
+
+describe("a streaming request", () => {
+  it("produces the request span, the routing span and one CLIENT span per upstream attempt", async () => {
+    const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const callerSpan = "00f067aa0ba902b7";
+    mock.faults.push({ status: 503, times: 1, route: "chat" }); // the first attempt fails, the retry succeeds
+    const result = await postJson(
+      gateway.url,
+      "/v1/chat/completions",
+      { model: "main", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hello" }] },
+      { traceparent: `00-${callerTrace}-${callerSpan}-01` },
+    );
+    expect(result.status).toBe(200);
+    expect(result.body).toContain("data: [DONE]");
+    const tree = await waitFor(() => (treeOf(callerTrace).length >= 4 ? treeOf(callerTrace) : undefined), { what: "4 spans of the trace" });
+    expect(tree).toHaveLength(4);
+
+    const root = tree.find((span) => span.name === "chat main")!;
+    expect(root.kind).toBe(SPAN_KIND_CLIENT);
+    expect(root.parentSpanId).toBe(callerSpan);
+    const rootAttributes = attributes(root);
+    expect(rootAttributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": "main",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.response.finish_reasons": ["stop"],
+      "http.response.status_code": 200,
+      "pharos.call_id": result.headers["x-litellm-call-id"],
+      "pharos.attempted_retries": 1,
+    });
+    expect(rootAttributes["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
+    expect(rootAttributes["gen_ai.usage.output_tokens"]).toBeGreaterThan(0);
+
+    const route = tree.find((span) => span.name === "route main")!;
+    expect(route.kind).toBe(SPAN_KIND_INTERNAL);
+    expect(route.parentSpanId).toBe(root.spanId);
+
+    const attempts = tree.filter((span) => span.parentSpanId === route.spanId).sort((a, b) => Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)));
+    expect(attempts).toHaveLength(2);
+    for (const attempt of attempts) {
+      expect(attempt.kind).toBe(SPAN_KIND_CLIENT);
+      expect(attempt.name).toMatch(/^chat mock-gpt(-b)?$/);
+      expect(attributes(attempt)).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "server.address": new URL(mock.url).origin });
+    }
+    expect(attempts[0]!.status?.code).toBe(STATUS_ERROR);
+    expect(attributes(attempts[0]!)["error.type"]).toBe("upstream_server_error");
+    expect(attempts[1]!.status?.code ?? 0).not.toBe(STATUS_ERROR);
+    // The successful attempt lasts to the end of the stream, inside the request span.
+    expect(BigInt(attempts[1]!.endTimeUnixNano)).toBeLessThanOrEqual(BigInt(root.endTimeUnixNano));
+    expect(BigInt(attempts[1]!.endTimeUnixNano)).toBeGreaterThan(BigInt(route.endTimeUnixNano));
+    expect(BigInt(root.startTimeUnixNano)).toBeLessThanOrEqual(BigInt(route.startTimeUnixNano));
+
+    const line = logLines(gateway.output()).find((entry) => entry["component"] === "request" && entry["callId"] === result.headers["x-litellm-call-id"]);
+    expect(line?.["traceId"]).toBe(callerTrace);
+  });
+
+  it("starts a new trace when the caller sends none, and marks a failed request as an error", async () => {
+    mock.faults.push({ status: 400, times: 1, route: "chat", message: "bad input" });
+    const result = await postJson(gateway.url, "/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "hi" }] });
+    expect(result.status).toBe(400);
+    const callId = result.headers["x-litellm-call-id"];
+    const root = await waitFor(() => spans.find((span) => span.name === "chat main" && attributes(span)["pharos.call_id"] === callId));
+    expect(root.parentSpanId ?? "").toBe("");
+    expect(root.status?.code).toBe(STATUS_ERROR);
+    expect(attributes(root)).toMatchObject({ "error.type": "upstream_bad_request", "http.response.status_code": 400 });
+  });
+});
+
+describe("with OTEL_TRACES_EXPORTER=none", () => {
+  it("exports nothing even with an endpoint set", async () => {
+    const before = exports;
+    const quiet = await startGateway({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_EXPORTER: "none", OTEL_BSP_SCHEDULE_DELAY: "50" }, config: { model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }] } });
+    expect((await postJson(quiet.url, "/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quiet.stop();
+    expect(exports).toBe(before);
+  });
+});
