@@ -114,7 +114,9 @@ export class Pipeline {
     const stream = op !== "embeddings" && (body as ChatRequest).stream === true;
     state.stream = stream;
     await this.keys?.admit(ctx, group);
+    const cacheSpan = this.cache === undefined ? undefined : state.trace?.stage("cache lookup");
     const cachePlan = this.cache === undefined ? undefined : await this.cache.before(ctx, op, body, params);
+    cacheSpan?.end({ "pharos.cache.result": state.cacheResult ?? "bypass" });
     if (cachePlan === "served") return;
     const call: CallRequest = {
       op,

@@ -1,6 +1,6 @@
 /**
  * Metrics end to end: a real scrape of `GET /metrics` after a scripted run of traffic (JSON,
- * stream, upstream error with a retry, unknown model) has every family with the expected counts
+ * stream, upstream error with a retry, unknown model, cache miss and hit) has every family with the expected counts
  * and labels, passes `promtool check metrics`, shows the overhead header's exact value, and stays
  * bounded under a flood of distinct model names. Also the per-request log line.
  */
@@ -28,8 +28,12 @@ function served(name: string): string {
   return name.replace(/[^a-zA-Z0-9_]/g, "_");
 }
 
+let sent = 0;
+
+/** A chat request with a unique prompt (the response cache is on: no accidental hits). */
 function chat(model: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<PostResult> {
-  return postJson(gateway.url, "/v1/chat/completions", { model, messages, ...extra }, { ...AUTH, ...headers });
+  sent += 1;
+  return postJson(gateway.url, "/v1/chat/completions", { model, messages: [{ role: "user", content: `hello there, request ${sent}` }], ...extra }, { ...AUTH, ...headers });
 }
 
 function usageOf(result: PostResult): { prompt_tokens: number; completion_tokens: number } {
@@ -55,7 +59,9 @@ beforeAll(async () => {
         { model_name: "flaky", litellm_params: { model: "openai/mock-gpt-b", api_base: `${mock.url}/v1` }, model_info: { id: "flaky-b" } },
         { model_name: "solo", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "solo-1" } },
         { model_name: "solo-stream", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "solo-stream-1" } },
+        { model_name: "cached", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "cached-1" } },
       ],
+      litellm_settings: { cache: true, cache_params: { type: "local" } },
       router_settings: { num_retries: 1, retry_after: 0 },
       general_settings: { master_key: MASTER_KEY },
     },
@@ -72,6 +78,7 @@ describe("GET /metrics after scripted traffic", () => {
   let metrics: Scrape;
   const usages: { prompt_tokens: number; completion_tokens: number }[] = [];
   const callIds: string[] = [];
+  let cachedUsage: { prompt_tokens: number; completion_tokens: number };
 
   beforeAll(async () => {
     for (const result of [await chat("main"), await chat("main"), await chat("main", { stream: true, stream_options: { include_usage: true } })]) {
@@ -82,6 +89,12 @@ describe("GET /metrics after scripted traffic", () => {
     mock.faults.push({ status: 500, times: 2, route: "chat" });
     expect((await chat("flaky")).status).toBe(500);
     expect((await chat("no-such-model")).status).toBe(404);
+    const same = { model: "cached", messages: [{ role: "user", content: "the same question twice" }] };
+    const miss = await postJson(gateway.url, "/v1/chat/completions", same, AUTH);
+    const hit = await postJson(gateway.url, "/v1/chat/completions", same, AUTH);
+    expect([miss.status, hit.status]).toEqual([200, 200]);
+    expect(hit.headers["x-litellm-cache-key"]).toBeDefined();
+    cachedUsage = usageOf(hit);
     metrics = await scrape(gateway.url);
   });
 
@@ -151,6 +164,18 @@ describe("GET /metrics after scripted traffic", () => {
     expect(metrics.sum("pharos_cost_usd_total", { gen_ai_request_model: "main", pharos_deployment_id: "main-1" })).toBeCloseTo(input * 0.000001 + output * 0.000002, 12);
   });
 
+  it("counts cache lookups by result and backend, and the tokens a hit saved", () => {
+    expect(metrics.sum("pharos_cache_lookups_total", { gen_ai_request_model: "cached", pharos_cache_result: "miss", pharos_cache_backend: "memory" })).toBe(1);
+    expect(metrics.sum("pharos_cache_lookups_total", { gen_ai_request_model: "cached", pharos_cache_result: "hit", pharos_cache_backend: "memory" })).toBe(1);
+    expect(metrics.sum("pharos_cache_lookups_total", { gen_ai_request_model: "main", pharos_cache_result: "miss" })).toBe(3);
+    expect(metrics.sum("pharos_cache_lookup_duration_count", { pharos_cache_backend: "memory", pharos_cache_result: "hit" })).toBe(1);
+    expect(metrics.sum("pharos_cache_tokens_total", { gen_ai_request_model: "cached", gen_ai_token_type: "output" })).toBe(cachedUsage.completion_tokens);
+    // The hit never reached an upstream: one attempt and one token observation for the group, from the miss.
+    expect(metrics.sum("gen_ai_client_operation_duration_count", { gen_ai_request_model: "cached" })).toBe(1);
+    expect(metrics.sum("gen_ai_client_token_usage_count", { gen_ai_request_model: "cached", gen_ai_token_type: "output" })).toBe(1);
+    expect(metrics.sum("pharos_requests_total", { gen_ai_request_model: "cached", pharos_status_class: "2xx" })).toBe(2);
+  });
+
   it("shows the overhead histogram, the upstream pool, in-flight and deployment state gauges", () => {
     expect(metrics.sum("pharos_overhead_duration_count", { pharos_route: "chat_completions", gen_ai_request_model: "main" })).toBe(3);
     const origin = new URL(mock.url).origin;
@@ -158,7 +183,7 @@ describe("GET /metrics after scripted traffic", () => {
     expect(metrics.sum("http_client_open_connections", { server_address: origin })).toBeGreaterThanOrEqual(1);
     expect(metrics.find("pharos_upstream_pool_requests", { server_address: origin })).toHaveLength(2);
     expect(metrics.find("pharos_requests_in_flight")).toHaveLength(1);
-    expect(metrics.find("pharos_deployment_state").map((sample) => sample.labels["pharos_deployment_id"]).sort()).toEqual(["flaky-a", "flaky-b", "main-1", "solo-1", "solo-stream-1"]);
+    expect(metrics.find("pharos_deployment_state").map((sample) => sample.labels["pharos_deployment_id"]).sort()).toEqual(["cached-1", "flaky-a", "flaky-b", "main-1", "solo-1", "solo-stream-1"]);
   });
 
   it("shows process and runtime metrics", () => {

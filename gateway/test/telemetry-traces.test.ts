@@ -1,7 +1,7 @@
 /**
  * Traces end to end, with an in-process OTLP/HTTP receiver: a streaming request produces the
- * span tree `chat {group}` (CLIENT) → `route {group}` → `chat {upstream model}` (CLIENT, one per
- * attempt) with the GenAI attributes, joins the caller's trace from `traceparent`, and the request
+ * span tree `chat {group}` (CLIENT) → `cache lookup`, `route {group}` → `chat {upstream model}`
+ * (CLIENT, one per attempt) with the GenAI attributes, joins the caller's trace from `traceparent`, and the request
  * log line carries the trace id. With the traces exporter off nothing is exported.
  */
 import { createServer } from "node:http";
@@ -85,6 +85,7 @@ beforeAll(async () => {
         { model_name: "main", litellm_params: { model: "openai/mock-gpt-b", api_base: `${mock.url}/v1` }, model_info: { id: "main-b" } },
       ],
       router_settings: { num_retries: 1, retry_after: 0 },
+      litellm_settings: { cache: true },
     },
   });
 });
@@ -113,8 +114,8 @@ describe("a streaming request", () => {
     );
     expect(result.status).toBe(200);
     expect(result.body).toContain("data: [DONE]");
-    const tree = await waitFor(() => (treeOf(callerTrace).length >= 4 ? treeOf(callerTrace) : undefined), { what: "4 spans of the trace" });
-    expect(tree).toHaveLength(4);
+    const tree = await waitFor(() => (treeOf(callerTrace).length >= 5 ? treeOf(callerTrace) : undefined), { what: "5 spans of the trace" });
+    expect(tree).toHaveLength(5);
 
     const root = tree.find((span) => span.name === "chat main")!;
     expect(root.kind).toBe(SPAN_KIND_CLIENT);
@@ -131,6 +132,11 @@ describe("a streaming request", () => {
     });
     expect(rootAttributes["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
     expect(rootAttributes["gen_ai.usage.output_tokens"]).toBeGreaterThan(0);
+
+    const cache = tree.find((span) => span.name === "cache lookup")!;
+    expect(cache.kind).toBe(SPAN_KIND_INTERNAL);
+    expect(cache.parentSpanId).toBe(root.spanId);
+    expect(attributes(cache)["pharos.cache.result"]).toBe("miss");
 
     const route = tree.find((span) => span.name === "route main")!;
     expect(route.kind).toBe(SPAN_KIND_INTERNAL);
