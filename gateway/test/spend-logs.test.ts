@@ -1,0 +1,191 @@
+/**
+ * Spend logs end to end on the machine's PostgreSQL, reached through a TCP proxy that the test
+ * cuts to stop the database for part of a burst: every request leaves exactly one row, costs
+ * add up to the x-litellm-response-cost headers, key spend matches, nothing is duplicated.
+ * Also: GET /spend/logs filters and summary, readiness while the database is down at boot.
+ */
+import { Agent, fetch as undiciFetch } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MockUpstream } from "../src/mock/mock-upstream.ts";
+import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
+import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
+import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
+import { createTestDatabase, dropTestDatabases, queryTestDatabase, startTcpProxy } from "./db-support.ts";
+import type { TcpProxy, TestDatabase } from "./db-support.ts";
+
+const MASTER = "sk-spend-master";
+const BURST = 2000;
+const CONCURRENCY = 16;
+let mock: MockUpstream;
+let database: TestDatabase;
+let proxy: TcpProxy;
+let gateway: GatewayProcess;
+const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 10_000 });
+
+function config(databaseUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    model_list: [{ model_name: "gpt-mock", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1`, api_key: "sk-up" }, model_info: { id: "chat-1", input_cost_per_token: 0.0000013, output_cost_per_token: 0.0000029 } }],
+    general_settings: { master_key: MASTER, database_url: databaseUrl, proxy_batch_write_at: 0.2, database_connection_timeout: 2, ...extra },
+  };
+}
+
+beforeAll(async () => {
+  mock = await startMock();
+  database = await createTestDatabase();
+  proxy = await startTcpProxy(Number(new URL(database.url).port || 5432));
+  gateway = await startGateway({
+    config: config(database.urlVia(proxy.port), { allow_requests_on_db_unavailable: true }),
+    env: { PHAROS_DATA_DIR: tempDir("pharos-spend-"), PHAROS_SPEND_QUEUE_MAX: "300", PHAROS_SPEND_BATCH_ROWS: "100", PHAROS_KEY_CACHE_TTL_SECONDS: "120" },
+  });
+});
+
+afterAll(async () => {
+  await stopAllGateways();
+  await closeAllMocks();
+  await proxy.close();
+  await agent.close();
+  await dropTestDatabases();
+  removeTempDirs();
+});
+
+async function call(target: GatewayProcess, method: string, path: string, body?: unknown, key = MASTER): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const response = await undiciFetch(`${target.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    dispatcher: agent,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? undefined : JSON.parse(text), headers: response.headers as unknown as Headers };
+}
+
+interface Sent {
+  readonly callId: string;
+  readonly cost: number;
+  readonly key: string;
+  readonly status: number;
+}
+
+async function burst(keys: readonly string[], from: number, to: number, sent: Sent[]): Promise<void> {
+  let next = from;
+  const worker = async (): Promise<void> => {
+    while (next < to) {
+      const index = next++;
+      const key = keys[index % keys.length]!;
+      const response = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: `burst ${index} ${"x".repeat(index % 7)}` }] }, key);
+      sent.push({ callId: response.headers.get("x-litellm-call-id")!, cost: Number(response.headers.get("x-litellm-response-cost")), key, status: response.status });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+async function readiness(target: GatewayProcess): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${target.url}/health/readiness`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe("a burst with the database stopped for part of it", () => {
+  it(`writes exactly one row per request for ${BURST} requests: counts and cost sums equal, no duplicates`, { timeout: 120_000 }, async () => {
+    const keys: string[] = [MASTER];
+    const tokens = new Map<string, string>();
+    for (let i = 0; i < 4; i++) {
+      const generated = (await call(gateway, "POST", "/key/generate", { key_alias: `burst-${i}` })).body as { key: string; token: string };
+      keys.push(generated.key);
+      tokens.set(generated.key, generated.token);
+    }
+    const sent: Sent[] = [];
+    await burst(keys, 0, 400, sent);
+
+    proxy.cut();
+    await burst(keys, 400, 1400, sent);
+    await expect.poll(async () => (await readiness(gateway)).body["db"], { timeout: 10_000 }).toBe("disconnected");
+    const during = await readiness(gateway);
+    expect(during.status).toBe(200); // allow_requests_on_db_unavailable
+    proxy.restore();
+    await burst(keys, 1400, BURST, sent);
+
+    expect(sent).toHaveLength(BURST);
+    expect(sent.filter((item) => item.status !== 200)).toEqual([]);
+    expect(new Set(sent.map((item) => item.callId)).size).toBe(BURST);
+
+    await expect
+      .poll(async () => (await queryTestDatabase<{ n: number }>(database.url, "SELECT count(*)::int AS n FROM pharos_spend_logs WHERE model_group = 'gpt-mock' AND request_id LIKE '%-%'"))[0]!.n, {
+        timeout: 30_000,
+        interval: 250,
+      })
+      .toBeGreaterThanOrEqual(BURST);
+    const ids = new Set(sent.map((item) => item.callId));
+    const rows = await queryTestDatabase<{ request_id: string; spend: number; api_key: string }>(database.url, "SELECT request_id, spend, api_key FROM pharos_spend_logs WHERE request_id = ANY($1::text[])", [[...ids]]);
+    expect(rows).toHaveLength(BURST);
+    expect(new Set(rows.map((row) => row.request_id)).size).toBe(BURST);
+    const sentCost = sent.reduce((sum, item) => sum + item.cost, 0);
+    const rowCost = rows.reduce((sum, row) => sum + Number(row.spend), 0);
+    expect(Math.abs(rowCost - sentCost)).toBeLessThan(1e-9);
+
+    for (const [key, token] of tokens) {
+      const expected = sent.filter((item) => item.key === key).reduce((sum, item) => sum + item.cost, 0);
+      const [stored] = await queryTestDatabase<{ spend: number }>(database.url, "SELECT spend FROM pharos_keys WHERE key_hash = $1", [token]);
+      expect(Math.abs(Number(stored!.spend) - expected)).toBeLessThan(1e-9);
+    }
+    expect(gateway.output()).toContain("spilled to disk");
+    expect((await readiness(gateway)).body["db"]).toBe("connected");
+  });
+});
+
+describe("GET /spend/logs", () => {
+  it("filters by key, request id and dates, and summarises by day", async () => {
+    const generated = (await call(gateway, "POST", "/key/generate", { key_alias: "logs" })).body as { key: string; token: string };
+    const first = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "one" }] }, generated.key);
+    await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "two" }] }, generated.key);
+    const callId = first.headers.get("x-litellm-call-id")!;
+    await expect.poll(async () => ((await call(gateway, "GET", `/spend/logs?api_key=${generated.token}`)).body as unknown[]).length, { timeout: 5000 }).toBe(2);
+
+    const byKey = (await call(gateway, "GET", `/spend/logs?api_key=${generated.key}`)).body as Array<Record<string, unknown>>;
+    expect(byKey).toHaveLength(2);
+    expect(byKey[0]).toMatchObject({ api_key: generated.token, key_alias: "logs", model_group: "gpt-mock", model_id: "chat-1", status: "success", cache_hit: false });
+    expect(JSON.stringify(byKey)).not.toContain(generated.key);
+
+    const byRequest = (await call(gateway, "GET", `/spend/logs?request_id=${callId}`)).body as Array<Record<string, unknown>>;
+    expect(byRequest).toHaveLength(1);
+    expect(byRequest[0]!["spend"]).toBeCloseTo(Number(first.headers.get("x-litellm-response-cost")), 12);
+
+    const today = new Date().toISOString().slice(0, 10);
+    const summary = (await call(gateway, "GET", `/spend/logs?api_key=${generated.token}&start_date=${today}&end_date=${today}`)).body as Array<Record<string, unknown>>;
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatchObject({ startTime: today, api_requests: 2, successful_requests: 2, models: { "gpt-mock": expect.any(Number) } });
+    const rows = (await call(gateway, "GET", `/spend/logs?api_key=${generated.token}&start_date=${today}&end_date=${today}&summarize=false`)).body as unknown[];
+    expect(rows).toHaveLength(2);
+    expect((await call(gateway, "GET", "/spend/logs?start_date=2000-01-01&end_date=2000-01-02")).body).toEqual([]);
+
+    const bad = await call(gateway, "GET", "/spend/logs?start_date=yesterday");
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { param: "start_date" } });
+    expect((await call(gateway, "GET", "/spend/logs?limit=0")).status).toBe(400);
+  });
+});
+
+describe("PostgreSQL down at boot", () => {
+  it("serves the master key, reports not ready with db: disconnected, and catches up when it returns", async () => {
+    const down = await startTcpProxy(Number(new URL(database.url).port || 5432));
+    down.cut();
+    try {
+      const late = await startGateway({ config: config(database.urlVia(down.port)), env: { PHAROS_DATA_DIR: tempDir("pharos-late-"), PHAROS_DB_BOOT_WAIT_SECONDS: "1" } });
+      const report = await readiness(late);
+      expect(report.status).toBe(503);
+      expect(report.body).toMatchObject({ status: "unhealthy", db: "disconnected" });
+      const served = await call(late, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "while down" }] });
+      expect(served.status).toBe(200);
+      const virtual = await call(late, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "x" }] }, "sk-not-verifiable");
+      expect(virtual.status).toBe(503);
+      expect(late.output()).toContain("cannot open the database");
+
+      down.restore();
+      await expect.poll(async () => (await readiness(late)).status, { timeout: 20_000, interval: 250 }).toBe(200);
+      const callId = served.headers.get("x-litellm-call-id")!;
+      await expect.poll(async () => (await queryTestDatabase(database.url, "SELECT 1 FROM pharos_spend_logs WHERE request_id = $1", [callId])).length, { timeout: 5000 }).toBe(1);
+    } finally {
+      await down.close();
+    }
+  });
+});
