@@ -85,6 +85,8 @@ export function runPrimary(options: PrimaryOptions): PrimaryHandle {
   const onMessage = (worker: Worker, message: unknown): void => {
     if (isWorkerMessage(message)) {
       if (message.kind === "listening") {
+        // A worker still booting when the drain went out had no listener for it: drain it now.
+        if (stopping) drainWorker(worker);
         if (!retiring.has(worker.id)) listening.add(worker.id);
         if (firstListening && options.onFirstListening !== undefined) {
           firstListening = false;

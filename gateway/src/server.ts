@@ -21,6 +21,13 @@ export interface RunningServer {
 
 /** Node's default: long enough for keep-alive, short enough that drains finish quickly. */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * After a drain starts, keep accepting this long (every answer says `Connection: close`): a
+ * request already on its way (a client that connected as the signal arrived, a load balancer
+ * that has not seen readiness change yet) is served instead of refused, or reset in the cluster
+ * primary's accept queue once the last worker stopped listening.
+ */
+const LAME_DUCK_MS = 500;
 
 export async function listen<S>(app: Koa<S>, host: string, port: number): Promise<RunningServer> {
   const server = createServer(app.callback());
@@ -57,10 +64,12 @@ export async function listen<S>(app: Koa<S>, host: string, port: number): Promis
         deadline.unref();
         // net.Server#close stops accepting and waits for open connections, without http.Server's
         // extra step of closing idle keep-alive connections (a client may be sending on one).
-        NetServer.prototype.close.call(server, () => {
-          clearTimeout(deadline);
-          resolve();
-        });
+        setTimeout(() => {
+          NetServer.prototype.close.call(server, () => {
+            clearTimeout(deadline);
+            resolve();
+          });
+        }, Math.min(LAME_DUCK_MS, graceMs / 2));
       });
       return drained;
     },

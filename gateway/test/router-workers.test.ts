@@ -1,0 +1,106 @@
+/**
+ * Workers end to end: `pharos serve --num-workers N` recycles workers after
+ * --max-requests-before-restart under continuous load without losing a request, and SIGTERM
+ * lets a stream in flight finish (single process and clustered) before exiting 0.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import type { MockUpstream } from "../src/mock/mock-upstream.ts";
+import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
+import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
+import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { removeTempDirs } from "../../tests/support/temp-dir.ts";
+import { waitFor } from "../../tests/support/wait-for.ts";
+import { chat, chatHits, deployment } from "./router-support.ts";
+
+afterAll(async () => {
+  await stopAllGateways();
+  await closeAllMocks();
+  removeTempDirs();
+});
+
+function config(mock: MockUpstream): Record<string, unknown> {
+  return { model_list: [deployment("g", "m", mock)] };
+}
+
+describe("worker recycling", () => {
+  it("recycles workers under continuous load without losing a request", async () => {
+    const mock = await startMock({ latencyMs: 5 });
+    const gateway = await startGateway({
+      config: config(mock),
+      args: ["--num_workers", "2", "--max_requests_before_restart", "20"],
+      env: { LITELLM_LOG: "INFO" },
+    });
+    const failures: string[] = [];
+    let ok = 0;
+    const recycled = (): number => gateway.output().split("\n").filter((line) => line.includes("recycling worker")).length;
+    // Continuous load until two recycles completed (bounded in requests and time).
+    const deadline = Date.now() + 60_000;
+    let sent = 0;
+    const loop = async (): Promise<void> => {
+      while ((recycled() < 2 || sent < 80) && sent < 3000 && Date.now() < deadline) {
+        sent += 1;
+        try {
+          const answer = await chat(gateway.url, "g");
+          if (answer.status === 200) ok += 1;
+          else failures.push(`HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
+        } catch (error) {
+          failures.push(String((error as Error).cause ?? error));
+        }
+      }
+    };
+    await Promise.all([loop(), loop(), loop(), loop()]);
+    expect(failures).toEqual([]);
+    expect(ok).toBe(sent);
+    expect(chatHits(mock)).toBe(sent);
+    expect(recycled()).toBeGreaterThanOrEqual(2);
+    expect(gateway.output()).not.toContain("exited unexpectedly");
+    expect(await gateway.stop("SIGTERM")).toBe(0);
+  });
+});
+
+/** Opens a stream, sends SIGTERM after the first chunk, and reads the stream to its end. */
+async function streamThroughSigterm(gateway: GatewayProcess): Promise<{ text: string; exitCode: number | null }> {
+  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "g", stream: true, messages: [{ role: "user", content: "hello" }] }),
+  });
+  expect(response.status).toBe(200);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let exited: Promise<number | null> | undefined;
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    if (exited === undefined && text.includes("data: ")) exited = gateway.stop("SIGTERM", 20_000);
+  }
+  return { text, exitCode: await exited! };
+}
+
+function contentFrames(text: string): string[] {
+  return text.split("\n\n").filter((frame) => frame.startsWith("data: {") && frame.includes('"content"'));
+}
+
+describe("SIGTERM", () => {
+  it("lets a stream in flight finish, then exits 0 (one process)", async () => {
+    const mock = await startMock({ chunkDelayMs: 150 });
+    const gateway = await startGateway({ config: config(mock) });
+    const { text, exitCode } = await streamThroughSigterm(gateway);
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(contentFrames(text).length).toBeGreaterThanOrEqual(8);
+    expect(text).not.toContain('"error"');
+    expect(exitCode).toBe(0);
+  });
+
+  it("lets a stream in flight finish, then exits 0 (two workers)", async () => {
+    const mock = await startMock({ chunkDelayMs: 150 });
+    const gateway = await startGateway({ config: config(mock), args: ["--num-workers", "2"] });
+    const { text, exitCode } = await streamThroughSigterm(gateway);
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(contentFrames(text).length).toBeGreaterThanOrEqual(8);
+    expect(exitCode).toBe(0);
+    await waitFor(() => gateway.child.exitCode !== null, { what: "the primary to exit" });
+  });
+});
