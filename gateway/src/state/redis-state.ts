@@ -402,6 +402,9 @@ export class RedisRouterState implements RouterState {
     }
     const subscriber = this.subscriber;
     this.subscriber = undefined;
-    if (subscriber !== undefined) await subscriber.quit().catch(() => subscriber.disconnect());
+    if (subscriber === undefined) return;
+    // quit() would wait in the offline queue while Redis is unreachable: only ask a live connection.
+    if (subscriber.status === "ready") await Promise.race([subscriber.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+    subscriber.disconnect();
   }
 }
