@@ -132,15 +132,23 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
     },
   });
 
+  const close = async (): Promise<void> => {
+    await stores.close();
+    await routing.close();
+    await transports.close();
+  };
   return {
     app,
     table,
     health,
-    ready: Promise.all([routing.ready, stores.ready]).then(() => undefined),
-    close: async () => {
-      await stores.close();
-      await routing.close();
-      await transports.close();
-    },
+    // A boot that fails (e.g. a wrong LITELLM_SALT_KEY) releases what it opened, so the process can exit.
+    ready: Promise.all([routing.ready, stores.ready]).then(
+      () => undefined,
+      async (error: unknown) => {
+        await close().catch(() => undefined);
+        throw error;
+      },
+    ),
+    close,
   };
 }

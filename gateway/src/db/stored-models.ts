@@ -33,7 +33,7 @@ export class StoredModelsUnreadableError extends Error {
   constructor(ids: readonly string[], cause: string) {
     super(
       `LITELLM_SALT_KEY cannot decrypt the credentials of ${ids.length} model(s) stored in the database (${ids.join(", ")}): ${cause}. ` +
-        "Start Pharos with the salt key used when they were added (or delete them with /model/delete).",
+        "Start Pharos with the salt key that was set when they were added (or delete them with /model/delete).",
     );
     this.name = "StoredModelsUnreadableError";
   }
@@ -173,7 +173,7 @@ export class StoredModels {
       } catch (error) {
         if (error instanceof CredentialDecryptionError) {
           failed.push(id);
-          failure = error.message;
+          failure = cipher === undefined ? "neither LITELLM_SALT_KEY nor a master key is set" : "it is not the key they were encrypted with (or the stored values were altered)";
           this.unreadable.add(id);
         } else {
           logger.error({ err: error instanceof Error ? error.message : String(error), model: id }, "a stored model cannot be served");
