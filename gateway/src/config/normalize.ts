@@ -78,6 +78,7 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
   if (advanced !== undefined) {
     if (advanced.max_retries !== undefined) router.num_retries ??= advanced.max_retries;
     if (advanced.retry_delay !== undefined) router.retry_after ??= advanced.retry_delay;
+    if (advanced.retry_on_timeout === false) router.retry_policy = { ...router.retry_policy, TimeoutErrorRetries: router.retry_policy?.TimeoutErrorRetries ?? 0 };
   }
 
   const cost = config.cost_tracking;
@@ -95,6 +96,9 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
   general.master_key ??= env["LITELLM_MASTER_KEY"] || undefined;
   general.database_url ??= env["DATABASE_URL"] || undefined;
 
+  if ((router.retry_policy?.BadRequestErrorRetries ?? 0) > 0) {
+    warnings.push("router_settings.retry_policy.BadRequestErrorRetries: a client's bad request (400, 422, context window) is never retried; fallbacks still apply");
+  }
   checkFallbackTargets(config, problems);
   return { config, warnings, problems };
 }
