@@ -99,7 +99,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   const metricsEnabled = config.general_settings.enable_metrics !== false;
   observeGateway(telemetry.metrics, table, transports);
 
-  const routing = createRouting(loaded, table, env, logger);
+  const routing = createRouting(loaded, table, env, logger, metricsEnabled ? telemetry.metrics : undefined);
   const router = routing.router;
   const bodyLimitBytes = (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE;
   const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes });

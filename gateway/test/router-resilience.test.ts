@@ -91,6 +91,11 @@ describe("cooldowns (num_retries 0, round robin)", () => {
     expect(message).toContain("upstream_server_error");
     expect(refused.headers.get("retry-after")).toBe("1");
     expect(chatHits(mocks["strict"]!)).toBe(1);
+    // Telemetry sees it: the cooldown counted with its reason, the deployment out of rotation.
+    const scrape = await (await fetch(`${gateway.url}/metrics`)).text();
+    const series = (name: string): string[] => scrape.split("\n").filter((line) => line.startsWith(`${name}{`) && line.includes('pharos_deployment_id="strict"'));
+    expect(series("pharos_cooldowns_total")).toEqual([expect.stringMatching(/pharos_cooldown_reason="upstream_server_error".*\} 1$/)]);
+    expect(series("pharos_deployment_state")).toEqual([expect.stringMatching(/\} 2$/)]);
     await sleep(1200);
     expect((await chat(gateway.url, "strict")).status).toBe(200);
     expect(chatHits(mocks["strict"]!)).toBe(2);

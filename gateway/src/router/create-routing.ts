@@ -11,7 +11,7 @@ import { MemoryRouterState } from "../state/memory-state.ts";
 import { RedisRouterState } from "../state/redis-state.ts";
 import type { RouterState } from "../state/router-state.ts";
 import { RedisPool, routerRedisSettings } from "../stores/redis.ts";
-import { metrics } from "../telemetry/metrics.ts";
+import type { PharosMetrics } from "../telemetry/metrics.ts";
 import type { DeploymentTable } from "./deployments.ts";
 import { RouterEvents } from "./events.ts";
 import { HealthChecker, healthCheckSettings } from "./health-checks.ts";
@@ -53,7 +53,8 @@ export function startHealthChecker(loaded: LoadedConfig, table: DeploymentTable,
   return checker;
 }
 
-export function createRouting(loaded: LoadedConfig, table: DeploymentTable, env: NodeJS.ProcessEnv, logger: Logger): Routing {
+/** `metrics`: where cooldowns, health checks and deployment states are recorded (none when metrics are off). */
+export function createRouting(loaded: LoadedConfig, table: DeploymentTable, env: NodeJS.ProcessEnv, logger: Logger, metrics?: PharosMetrics): Routing {
   const problems = unknownFallbackTargets(loaded.config);
   if (problems.length > 0) throw new ConfigError(loaded.source, problems);
   const policy = resolveRoutingPolicy(loaded.config);
@@ -66,7 +67,7 @@ export function createRouting(loaded: LoadedConfig, table: DeploymentTable, env:
   });
   const router = new Router({ table, policy, state, health: healthChecker, events, logger });
   routerRef.current = router;
-  const stopMetrics = recordRouterMetrics(router, metrics);
+  const stopMetrics = metrics === undefined ? () => undefined : recordRouterMetrics(router, metrics);
   const ready = state.start().catch((error: unknown) => logger.error({ err: error }, "router state failed to start; serving on local state"));
 
   return {
