@@ -23,6 +23,7 @@ import { NO_PIPELINE_TELEMETRY } from "./telemetry/pipeline-telemetry.ts";
 import type { CacheStage, StreamRecorder } from "./cache/cache-stage.ts";
 import type { CachePlan } from "./cache/response-cache.ts";
 import type { KeyGuard } from "./keys/key-guard.ts";
+import type { Guardrails, OutputGuard, StreamGuard } from "./guardrails/guardrails.ts";
 import type { PipelineTelemetry } from "./telemetry/pipeline-telemetry.ts";
 
 export interface PipelineOptions {
@@ -35,6 +36,8 @@ export interface PipelineOptions {
   readonly keys?: KeyGuard | undefined;
   /** The response cache (cache/cache-stage.ts), when litellm_settings.cache is on. */
   readonly cache?: CacheStage | undefined;
+  /** Input and output scanners (guardrails/guardrails.ts), when any guardrail is configured. */
+  readonly guardrails?: Guardrails | undefined;
 }
 
 const MODES: Record<Operation, ReadonlySet<DeploymentMode>> = {
@@ -88,6 +91,7 @@ export class Pipeline {
   private readonly telemetry: PipelineTelemetry;
   private readonly keys: KeyGuard | undefined;
   private readonly cache: CacheStage | undefined;
+  private readonly guardrails: Guardrails | undefined;
 
   constructor(options: PipelineOptions) {
     this.table = options.table;
@@ -96,6 +100,7 @@ export class Pipeline {
     this.telemetry = options.telemetry ?? NO_PIPELINE_TELEMETRY;
     this.keys = options.keys;
     this.cache = options.cache;
+    this.guardrails = options.guardrails;
   }
 
   async run(ctx: PharosContext, op: Operation, body: RequestBody, params: GatewayParams): Promise<void> {
@@ -114,6 +119,7 @@ export class Pipeline {
     const stream = op !== "embeddings" && (body as ChatRequest).stream === true;
     state.stream = stream;
     await this.keys?.admit(ctx, group);
+    const outputGuard = this.guardrails?.checkInput(ctx, op, body, params, deployments[0]!.model);
     const cacheSpan = this.cache === undefined ? undefined : state.trace?.stage("cache lookup");
     const cachePlan = this.cache === undefined ? undefined : await this.cache.before(ctx, op, body, params);
     cacheSpan?.end({ "pharos.cache.result": state.cacheResult ?? "bypass" });
@@ -135,8 +141,8 @@ export class Pipeline {
     // finish() releases the deployment's in-flight slot and reports tokens (and a broken stream) to the router.
     let failure: GatewayError | undefined;
     try {
-      if (outcome.value.kind === "json") this.sendJson(ctx, outcome.value, cachePlan);
-      else failure = await this.sendStream(ctx, outcome.value.stream, cachePlan === undefined ? undefined : this.cache?.recorder(cachePlan));
+      if (outcome.value.kind === "json") this.sendJson(ctx, outcome.value, cachePlan, outputGuard);
+      else failure = await this.sendStream(ctx, outcome.value.stream, cachePlan === undefined ? undefined : this.cache?.recorder(cachePlan), outputGuard?.stream());
     } finally {
       outcome.finish({ usage: state.usage, error: failure });
     }
@@ -166,22 +172,31 @@ export class Pipeline {
     state.trace?.attemptEnded(error);
   }
 
-  private sendJson(ctx: PharosContext, result: JsonResult, cachePlan: CachePlan | undefined): void {
+  private sendJson(ctx: PharosContext, result: JsonResult, cachePlan: CachePlan | undefined, outputGuard: OutputGuard | undefined): void {
     const state = ctx.state;
     const { parsed } = result;
     state.usage = parsed.usage;
     state.costUsd = costOf(parsed.usage, state.deployment!.price);
     state.finishReasons = finishReasonsOf(parsed.body);
+    // Throws guardrail_violation on a block; true when it redacted the body in place.
+    const redacted = outputGuard?.checkJson(parsed.body) === true;
     ctx.set(litellmHeaders(state, performance.now() - state.startedAt, true));
     ctx.type = "application/json";
-    const text = parsed.raw ?? JSON.stringify(parsed.body);
+    const text = (redacted ? undefined : parsed.raw) ?? JSON.stringify(parsed.body);
     ctx.body = text;
     if (cachePlan !== undefined) this.cache?.storeJson(cachePlan, text, parsed.usage);
   }
 
   /** Streams to the client; returns the upstream failure that broke the stream, if any. */
-  private async sendStream(ctx: PharosContext, stream: UpstreamStream, recorder: StreamRecorder | undefined): Promise<GatewayError | undefined> {
+  private async sendStream(ctx: PharosContext, stream: UpstreamStream, recorder: StreamRecorder | undefined, guard: StreamGuard | undefined): Promise<GatewayError | undefined> {
     const state = ctx.state;
+    // Before the commit, a guardrail block is still an ordinary 400.
+    const first = guard?.filter(stream.first);
+    if (first?.block !== undefined) {
+      stream.close();
+      this.attemptEnded(state, state.op ?? "chat", stream.deployment, stream.startedAt, undefined);
+      throw first.block;
+    }
     const writer = new SseWriter(ctx.res);
     ctx.respond = false;
     ctx.status = 200;
@@ -195,19 +210,23 @@ export class Pipeline {
       }
     };
     collect(stream.first);
-    const firstPayloads = payloadsOf(stream.first);
+    const firstPayloads = first?.payloads ?? payloadsOf(stream.first);
     recorder?.push(firstPayloads);
     await writer.write(firstPayloads);
     state.timeToFirstChunkMs = performance.now() - state.startedAt;
     let failure: GatewayError | undefined;
+    let blocked: GatewayError | undefined;
     try {
       while (writer.open) {
         const events = await stream.next();
         if (events === undefined) break;
         collect(events);
-        const payloads = payloadsOf(events);
+        const guarded = guard?.filter(events);
+        const payloads = guarded?.payloads ?? payloadsOf(events);
         recorder?.push(payloads);
         await writer.write(payloads);
+        blocked = guarded?.block;
+        if (blocked !== undefined) break;
       }
     } catch (error) {
       failure = error instanceof GatewayError ? error : new GatewayError("upstream_connection", String(error), { cause: error });
@@ -218,11 +237,21 @@ export class Pipeline {
       state.finishReasons = finishReasons;
     }
     this.attemptEnded(state, state.op ?? "chat", stream.deployment, stream.startedAt, failure?.code ?? (writer.open ? undefined : "client_closed_request"));
+    guard?.finish();
     if (!writer.open) {
       // The client went away: stop the upstream request too.
       stream.close();
       state.errorCode = "client_closed_request";
       state.errorMessage = "The client closed the connection during the stream";
+      return undefined;
+    }
+    if (blocked !== undefined) {
+      // A guardrail stopped the response: end it in-band (the chunk that completed the forbidden
+      // text was not sent), and stop the upstream.
+      stream.close();
+      state.errorCode = blocked.code;
+      state.errorMessage = blocked.message;
+      writer.end(JSON.stringify(blocked.toBody()));
       return undefined;
     }
     if (failure !== undefined) {

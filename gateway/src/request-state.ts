@@ -53,6 +53,8 @@ export interface RequestState {
   overheadMs: number | undefined;
   /** The request's trace; undefined when tracing is off or the request is not sampled. */
   trace: RequestTrace | undefined;
+  /** Guardrails that ran or will run on the response (`x-litellm-applied-guardrails`). */
+  appliedGuardrails: readonly string[] | undefined;
 }
 
 export type PharosContext = ParameterizedContext<RequestState>;
@@ -111,5 +113,6 @@ export function newRequestState(callId: string, startedAt: number): RequestState
     finishReasons: undefined,
     overheadMs: undefined,
     trace: undefined,
+    appliedGuardrails: undefined,
   };
 }

@@ -4,6 +4,7 @@
  * `proxy_server`, `cost_tracking`) are translated here, once, with a warning each, so no other
  * module has to know they exist. Explicit LiteLLM settings always win over seed blocks.
  */
+import { normalizeGuardrails } from "../guardrails/config.ts";
 import type { RawConfig, RouterSettings } from "./schema.ts";
 
 export interface NormalizeResult {
@@ -100,6 +101,7 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
     warnings.push("router_settings.retry_policy.BadRequestErrorRetries: a client's bad request (400, 422, context window) is never retried; fallbacks still apply");
   }
   checkFallbackTargets(config, problems);
+  normalizeGuardrails(config, warnings, problems);
   return { config, warnings, problems };
 }
 

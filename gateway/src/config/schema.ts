@@ -11,6 +11,8 @@
  *   also accept their string forms.
  */
 import { z } from "zod";
+import { INPUT_SCANNER_NAMES, KIND_ALIASES, LANGUAGES, LITELLM_HOSTED_GUARDRAILS, OUTPUT_SCANNER_NAMES, SCANNER_KINDS } from "../guardrails/kinds.ts";
+import type { ScannerKind } from "../guardrails/kinds.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Scalars that also accept the string form an environment variable gives them.
@@ -288,16 +290,106 @@ export const generalSettingsSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
-// guardrails (LiteLLM's top-level list)
+// guardrails (LiteLLM's top-level list; scanner options are documented in docs/guardrails.md)
+
+const failMode = z.enum(["open", "closed"], { error: 'expected "open" or "closed"' });
+const score = num.pipe(z.number().min(0, { error: "expected a number from 0 to 1" }).max(1, { error: "expected a number from 0 to 1" }));
+
+/** Each scanner kind's own options (LLM Guard's parameter names), plus `fail_mode`. */
+export const scannerOptionShapes = {
+  ban_substrings: {
+    substrings: z.array(z.string().min(1)).optional(),
+    match_type: z.enum(["str", "word"]).optional(),
+    case_sensitive: bool.optional(),
+    contains_all: bool.optional(),
+    redact: bool.optional(),
+  },
+  prompt_injection: { threshold: score.optional() },
+  toxicity: { threshold: score.optional(), languages: z.array(z.enum(LANGUAGES)).min(1).optional() },
+  secrets: { redact: bool.optional(), redact_mode: z.enum(["all", "partial", "hash"]).optional(), high_entropy: bool.optional() },
+  token_limit: { limit: positiveInt.optional(), encoding_name: z.enum(["auto", "cl100k_base", "o200k_base", "p50k_base", "r50k_base"]).optional() },
+  malicious_urls: {
+    threshold: score.optional(),
+    blocked_domains: z.array(z.string().min(1)).optional(),
+    allowed_domains: z.array(z.string().min(1)).optional(),
+  },
+  no_refusal: { threshold: score.optional() },
+  no_code: { threshold: score.optional() },
+} as const satisfies Record<ScannerKind, z.ZodRawShape>;
+
+const guardrailModes = ["pre_call", "post_call", "during_call", "logging_only"] as const;
+const guardrailMode = z.enum(guardrailModes);
+
+const aliasesOf = (kind: ScannerKind): [string, ...string[]] => Object.keys(KIND_ALIASES).filter((alias) => KIND_ALIASES[alias] === kind) as [string, ...string[]];
+
+const guardrailParams = SCANNER_KINDS.map((kind) =>
+  z.strictObject({
+    guardrail: z.enum(aliasesOf(kind)),
+    mode: z.union([guardrailMode, z.array(guardrailMode).min(1)], { error: `expected one of ${guardrailModes.join(", ")}, or a list of them` }).optional(),
+    default_on: bool.optional(),
+    fail_mode: failMode.optional(),
+    ...scannerOptionShapes[kind],
+  }),
+) as unknown as readonly [GuardrailParamsSchema, ...GuardrailParamsSchema[]];
+
+/** One scanner kind's litellm_params (the union below is the real, per-kind strict shape). */
+type GuardrailParamsSchema = z.ZodObject<{
+  guardrail: z.ZodEnum<Record<string, string>>;
+  mode: z.ZodOptional<z.ZodUnion<[typeof guardrailMode, z.ZodArray<typeof guardrailMode>]>>;
+  default_on: z.ZodOptional<typeof bool>;
+  fail_mode: z.ZodOptional<typeof failMode>;
+}>;
 
 export const guardrailEntrySchema = z.strictObject({
   guardrail_name: z.string().min(1),
-  litellm_params: z.looseObject({
-    guardrail: z.string().min(1),
-    mode: z.union([z.enum(["pre_call", "post_call", "during_call", "logging_only"]), z.array(z.string())]).optional(),
-    default_on: bool.optional(),
+  litellm_params: z.discriminatedUnion("guardrail", guardrailParams, {
+    error: (issue) =>
+      issue.code === "invalid_union"
+        ? `unknown guardrail: Pharos provides ${SCANNER_KINDS.join(", ")} (LLM Guard names such as BanSubstrings are accepted too); LiteLLM's hosted integrations (${LITELLM_HOSTED_GUARDRAILS.slice(0, 4).join(", ")}, …) are not supported`
+        : undefined,
   }),
   guardrail_info: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** An `llm_guard` scanner: a bare LLM Guard name, or a one-key mapping `{ Name: { options } }`. */
+function llmGuardScanner(names: readonly string[]) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const name of names) {
+    const kind = KIND_ALIASES[name]!;
+    shape[name] = z.strictObject({ ...scannerOptionShapes[kind], fail_mode: failMode.optional() }).nullable().optional();
+  }
+  return z.union([
+    z.enum(names as [string, ...string[]]),
+    z.strictObject(shape).refine((value) => Object.keys(value).length === 1, { error: "expected exactly one scanner name per list item" }),
+  ], {
+    error: (issue) =>
+      typeof issue.input === "string" && !names.includes(issue.input) && KIND_ALIASES[issue.input] !== undefined
+        ? `${issue.input} does not scan this phase (it is not one of ${names.join(", ")})`
+        : `expected a scanner name (${names.join(", ")}) or a one-key mapping { Name: { options } }`,
+  });
+}
+
+const llmGuardPhase = (names: readonly string[]) => ({
+  enabled: bool.optional(),
+  scanners: z.array(llmGuardScanner(names)).optional(),
+  /** Milliseconds for all scanners of the phase (per chunk on streams); then fail_mode applies. */
+  deadline_ms: positive.optional(),
+  /** The default for scanners without their own fail_mode. */
+  fail_mode: failMode.optional(),
+});
+
+/** LLM Guard's block as the seed writes it; also the home of the phase settings for both forms. */
+export const llmGuardSchema = z.strictObject({
+  enabled: bool.optional(),
+  input_scanning: z.strictObject(llmGuardPhase(INPUT_SCANNER_NAMES)).optional(),
+  output_scanning: z
+    .strictObject({
+      ...llmGuardPhase(OUTPUT_SCANNER_NAMES),
+      /** Characters of already-sent text kept in the sliding window streams are scanned over. */
+      stream_window_chars: positiveInt.optional(),
+    })
+    .optional(),
+  multilingual_errors: bool.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -325,8 +417,7 @@ export const seedBlocksSchema = {
       health_check_timeout: positive.optional(),
     })
     .optional(),
-  /** LLM Guard's block as the seed writes it; the guardrails module owns its inner shape. */
-  llm_guard: z.looseObject({ enabled: bool.optional() }).optional(),
+  llm_guard: llmGuardSchema.optional(),
   cost_tracking: z
     .strictObject({
       enabled: bool.optional(),
@@ -390,6 +481,8 @@ export type RouterSettings = z.output<typeof routerSettingsSchema>;
 export type LitellmSettings = z.output<typeof litellmSettingsSchema>;
 export type GeneralSettings = z.output<typeof generalSettingsSchema>;
 export type CacheParams = z.output<typeof cacheParamsSchema>;
+export type GuardrailEntry = z.output<typeof guardrailEntrySchema>;
+export type LlmGuardBlock = z.output<typeof llmGuardSchema>;
 
 /**
  * LiteLLM keys accepted but not implemented by Pharos yet: one warning each at boot.

@@ -25,5 +25,6 @@ export function litellmHeaders(state: RequestState, totalMs: number, includeCost
     headers["x-litellm-model-api-base"] = deployment.apiBaseForHeader;
   }
   if (includeCost) headers["x-litellm-response-cost"] = String(state.costUsd);
+  if (state.appliedGuardrails !== undefined && state.appliedGuardrails.length > 0) headers["x-litellm-applied-guardrails"] = state.appliedGuardrails.join(",");
   return headers;
 }
