@@ -118,10 +118,13 @@ export class Pipeline {
     if (tracer !== undefined) state.trace = tracer.start(ctx.headers, op, group, state.startedAt);
     const stream = op !== "embeddings" && (body as ChatRequest).stream === true;
     state.stream = stream;
-    await this.keys?.admit(ctx, group);
+    // Key checks: access and budget throw at once; the rate limits' Redis round trip overlaps the cache read's.
+    const admitted = this.keys?.admit(ctx, group);
+    admitted?.catch(() => undefined); // awaited below
     const outputGuard = this.guardrails?.checkInput(ctx, op, body, params, deployments[0]!.model);
     const cacheSpan = this.cache === undefined ? undefined : state.trace?.stage("cache lookup");
-    const cachePlan = this.cache === undefined ? undefined : await this.cache.before(ctx, op, body, params);
+    if (this.cache === undefined) await admitted;
+    const cachePlan = this.cache === undefined ? undefined : await this.cache.before(ctx, op, body, params, admitted);
     cacheSpan?.end({ "pharos.cache.result": state.cacheResult ?? "bypass" });
     if (cachePlan === "served") return;
     const call: CallRequest = {

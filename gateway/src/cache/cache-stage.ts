@@ -14,6 +14,14 @@ import type { CachePlan, LookupResult, ResponseCache } from "./response-cache.ts
 
 export const CACHE_KEY_HEADER = "x-litellm-cache-key";
 
+/** The outcome of a cache read, before it is acted on. */
+export interface CacheLookup {
+  readonly plan: CachePlan | undefined;
+  readonly result: LookupResult | "bypass";
+  readonly value: CachedResponse | undefined;
+  readonly seconds: number | undefined;
+}
+
 /** Collects a stream's payloads while it is sent; stores them if it ends cleanly. */
 export interface StreamRecorder {
   push(payloads: readonly string[]): void;
@@ -33,27 +41,39 @@ export class CacheStage {
   }
 
   /**
-   * Runs before routing. "served": a cached answer was sent. Otherwise the plan to store the
-   * answer with (undefined when this request bypasses the cache).
+   * Runs before routing, once the key checks in `admitted` pass; the cache read starts at once
+   * so its round trip (Redis) overlaps theirs. "served": a cached answer was sent. Otherwise the
+   * plan to store the answer with (undefined when this request bypasses the cache).
    */
-  async before(ctx: PharosContext, op: Operation, body: RequestBody, params: GatewayParams): Promise<CachePlan | "served" | undefined> {
-    const plan = this.cache.plan(op, body as Record<string, unknown>, params.cache);
-    const state = ctx.state;
-    if (plan === undefined || !plan.lookup) {
-      this.cache.bypass();
-      state.cacheResult = "bypass";
-      this.onLookup?.("bypass", this.cache.store.backend, body.model, undefined);
-      return plan;
+  async before(ctx: PharosContext, op: Operation, body: RequestBody, params: GatewayParams, admitted?: Promise<void>): Promise<CachePlan | "served" | undefined> {
+    const lookup = this.lookup(op, body, params);
+    if (admitted !== undefined) {
+      lookup.catch(() => undefined); // awaited below, unless the key checks refuse first
+      await admitted;
     }
+    return this.serve(ctx, await lookup);
+  }
+
+  /** Reads the cache without touching the response. Rejects only for bad per-request controls (a 400). */
+  async lookup(op: Operation, body: RequestBody, params: GatewayParams): Promise<CacheLookup> {
+    const plan = this.cache.plan(op, body as Record<string, unknown>, params.cache);
+    if (plan === undefined || !plan.lookup) return { plan, result: "bypass", value: undefined, seconds: undefined };
     const started = performance.now();
     const { result, value } = await this.cache.lookup(plan);
-    this.onLookup?.(result, this.cache.store.backend, body.model, (performance.now() - started) / 1000);
-    if (value === undefined) {
-      state.cacheResult = "miss";
-      return plan;
+    return { plan, result, value, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** Acts on a lookup: replays a hit ("served"), or returns the plan to store the answer with. */
+  async serve(ctx: PharosContext, lookup: CacheLookup): Promise<CachePlan | "served" | undefined> {
+    const state = ctx.state;
+    if (lookup.result === "bypass") this.cache.bypass();
+    this.onLookup?.(lookup.result, this.cache.store.backend, state.group ?? "", lookup.seconds);
+    if (lookup.value === undefined || lookup.plan === undefined) {
+      state.cacheResult = lookup.result === "bypass" ? "bypass" : "miss";
+      return lookup.plan;
     }
     state.cacheResult = "hit";
-    await this.replay(ctx, plan, value);
+    await this.replay(ctx, lookup.plan, lookup.value);
     return "served";
   }
 

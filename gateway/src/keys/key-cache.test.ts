@@ -122,6 +122,11 @@ describe("the key cache", () => {
   });
 });
 
+/** Sync refusals (access, budget) and async ones (limits) alike, as a promise. */
+async function admit(guard: KeyGuard, context: PharosContext, group: string): Promise<void> {
+  await guard.admit(context, group);
+}
+
 describe("the key guard", () => {
   function guardFor(key: KeyRecord, pending = 0) {
     const t = setup({ rows: new Map([[key.keyHash, key]]) });
@@ -140,8 +145,8 @@ describe("the key guard", () => {
 
   it("refuses model groups outside the key's models (401)", async () => {
     const { guard, context } = guardFor(record({ models: ["gpt-mock"] }));
-    await guard.admit(await context(), "gpt-mock");
-    const error = await rejection(guard.admit(await context(), "gpt-other"));
+    await admit(guard, await context(), "gpt-mock");
+    const error = await rejection(admit(guard, await context(), "gpt-other"));
     expect(error.code).toBe("model_access_denied");
     expect(error.status).toBe(401);
     expect(error.message).toContain("may call: gpt-mock");
@@ -149,7 +154,7 @@ describe("the key guard", () => {
 
   it("refuses a key over budget with 400 budget_exceeded, counting spend not yet written", async () => {
     const { guard, context } = guardFor(record({ maxBudget: 1, spend: 0.6 }), 0.5);
-    const error = await rejection(guard.admit(await context(), "gpt-mock"));
+    const error = await rejection(admit(guard, await context(), "gpt-mock"));
     expect(error.status).toBe(400);
     expect(error.type).toBe("budget_exceeded");
     expect(error.message).toContain("current spend 1.1 USD, max budget 1 USD");
@@ -157,16 +162,16 @@ describe("the key guard", () => {
 
   it("starts a new budget period when budget_duration has passed", async () => {
     const { t, guard, context } = guardFor(record({ maxBudget: 1, spend: 2, budgetDurationSeconds: 60, budgetResetAt: new Date(1_030_000) }));
-    await rejection(guard.admit(await context(), "gpt-mock"));
+    await rejection(admit(guard, await context(), "gpt-mock"));
     t.advance(31_000);
-    await guard.admit(await context(), "gpt-mock");
+    await admit(guard, await context(), "gpt-mock");
   });
 
   it("applies rate limits with x-ratelimit headers", async () => {
     const { guard, context, headers } = guardFor(record({ rpmLimit: 1 }));
-    await guard.admit(await context(), "gpt-mock");
+    await admit(guard, await context(), "gpt-mock");
     expect(headers["x-ratelimit-limit-requests"]).toBe("1");
-    const error = await rejection(guard.admit(await context(), "gpt-mock"));
+    const error = await rejection(admit(guard, await context(), "gpt-mock"));
     expect(error.status).toBe(429);
     expect(error.headers?.["x-ratelimit-remaining-requests"]).toBe("0");
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);

@@ -45,25 +45,33 @@ export class KeyGuard {
     this.onRateLimited = options.onRateLimited;
   }
 
-  /** Throws the GatewayError that refuses the request, or lets it through (setting x-ratelimit-* headers). */
-  async admit(ctx: PharosContext, group: string): Promise<void> {
+  /**
+   * Refuses the request with a GatewayError, or lets it through (setting x-ratelimit-* headers).
+   * Model access and budget are checked synchronously (they throw at once); the rate limits
+   * need Redis, so they come back as a promise (undefined when the key has none).
+   */
+  admit(ctx: PharosContext, group: string): Promise<void> | undefined {
     const auth = ctx.state.auth;
-    if (auth === undefined) return;
+    if (auth === undefined) return undefined;
     if (auth.models !== undefined && !auth.models.includes(group)) {
       throw new GatewayError("model_access_denied", `This key is not allowed to call model group '${group}'. It may call: ${auth.models.join(", ")}.`, { param: "model" });
     }
-    if (auth.kind !== "virtual" || auth.keyHash === undefined) return;
+    if (auth.kind !== "virtual" || auth.keyHash === undefined) return undefined;
     const key = this.cache.peek(auth.keyHash);
-    if (key === undefined) return;
+    if (key === undefined) return undefined;
     this.checkBudget(key);
     const limits: KeyLimits = { rpm: key.record.rpmLimit, tpm: key.record.tpmLimit, parallel: key.record.maxParallelRequests };
-    if (!hasLimits(limits)) return;
-    const admission = await this.limiter.acquire(auth.keyHash, limits);
+    if (!hasLimits(limits)) return undefined;
+    return this.limit(ctx, group, auth.keyHash, auth.keyAlias, limits);
+  }
+
+  private async limit(ctx: PharosContext, group: string, keyHash: string, alias: string | undefined, limits: KeyLimits): Promise<void> {
+    const admission = await this.limiter.acquire(keyHash, limits);
     if (!admission.allowed) {
       const kind = admission.exceeded!;
       this.onRateLimited?.(group, kind);
       const limit = kind === "rpm" ? limits.rpm : kind === "tpm" ? limits.tpm : limits.parallel;
-      throw new GatewayError("rate_limited", `Rate limit exceeded for key '${auth.keyAlias}': limit of ${limit} ${LIMIT_NAMES[kind]} reached. Retry after ${admission.retryAfterSeconds} s.`, {
+      throw new GatewayError("rate_limited", `Rate limit exceeded for key '${alias}': limit of ${limit} ${LIMIT_NAMES[kind]} reached. Retry after ${admission.retryAfterSeconds} s.`, {
         retryAfterSeconds: admission.retryAfterSeconds,
         headers: admission.headers,
       });

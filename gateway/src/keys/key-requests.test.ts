@@ -57,6 +57,7 @@ describe("key request bodies", () => {
     [{ budget_duration: "1y" }, "budget_duration", "expected a duration"],
     [{ rpm_limit: 1.5 }, "rpm_limit", "expected an integer >= 0"],
     [{ tpm_limit: -3 }, "tpm_limit", "expected an integer >= 0"],
+    [{ tpm_limit: 1e12 }, "tpm_limit", "expected an integer <= 2147483647"],
     [{ models: "gpt-mock" }, "models", "expected a list of model group names"],
     [{ metadata: [1] }, "metadata", "expected an object"],
     [{ key_alias: "" }, "key_alias", "expected a non-empty string"],

@@ -13,7 +13,12 @@ const duration = z
   .refine((value) => durationSeconds(value) !== undefined, { error: `expected ${DURATION_HINT}` });
 
 const budget = z.number({ error: "expected a number >= 0" }).min(0, { error: "expected a number >= 0 (USD)" });
-const limit = z.number({ error: "expected an integer >= 0" }).int({ error: "expected an integer >= 0" }).min(0, { error: "expected an integer >= 0" });
+const MAX_LIMIT = 2_147_483_647;
+const limit = z
+  .number({ error: "expected an integer >= 0" })
+  .int({ error: "expected an integer >= 0" })
+  .min(0, { error: "expected an integer >= 0" })
+  .max(MAX_LIMIT, { error: `expected an integer <= ${MAX_LIMIT}` });
 
 /** Fields both /key/generate and /key/update accept; null clears a field. */
 const keyFields = {
