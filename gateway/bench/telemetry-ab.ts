@@ -7,12 +7,13 @@
  *   traces 10%   metrics + OTLP traces to a local sink, OTEL_TRACES_SAMPLER_ARG=0.1
  *
  * Sequential: interleaved rounds on one keep-alive connection (median of round medians), the
- * p50 difference to "off" is what telemetry adds per request. Load: autocannon runs alternated
- * off → metrics → traces, repeated; req/s and CPU ms per request (the Pharos process, /proc)
- * averaged over the repetitions. All at LITELLM_LOG=ERROR (no per-request log line).
+ * p50 difference to "off" is what telemetry adds per request. Load: short autocannon runs
+ * alternated off → metrics → traces (rotating order), many times; req/s and CPU ms per request
+ * (the Pharos process, from /proc) are the MEDIANS over the runs, which a busy shared machine
+ * disturbs far less than means. All at LITELLM_LOG=ERROR (no per-request log line).
  *
  *   npm run build && node dist/gateway/bench/telemetry-ab.js [--rounds 10 --per-round 200
- *     --connections 50 --seconds 4 --repeat 3 --json FILE]
+ *     --connections 50 --seconds 2 --repeat 9 --json FILE]
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,8 +30,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "10" },
     "per-round": { type: "string", default: "200" },
     connections: { type: "string", default: "50" },
-    seconds: { type: "string", default: "4" },
-    repeat: { type: "string", default: "3" },
+    seconds: { type: "string", default: "2" },
+    repeat: { type: "string", default: "9" },
     json: { type: "string" },
   },
 });
@@ -73,7 +74,11 @@ async function startTraceSink(): Promise<{ url: string; exports: () => number; c
 
 const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 const pad = (text: string, width: number): string => text.padEnd(width);
-const mean = (list: readonly number[]): number => list.reduce((sum, value) => sum + value, 0) / list.length;
+const median = (list: readonly number[]): number => {
+  const sorted = [...list].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 
 async function main(): Promise<void> {
   const sink = await startTraceSink();
@@ -117,15 +122,22 @@ async function main(): Promise<void> {
         loads.get(target.name)!.push(await load(target, chat, connections, seconds, [target.pid]));
       }
     }
-    const baseRps = mean(loads.get(off.name)!.map((result) => result.requestsPerSecond));
-    say(`Load: autocannon ${connections} connections × ${seconds} s, ${repeat} alternated runs per variant (means)`);
-    say(`${pad("variant", 14)}${pad("req/s", 9)}${pad("vs off", 10)}${pad("CPU ms/req", 12)}${pad("p99 ms", 8)}errors`);
+    const baseRps = median(loads.get(off.name)!.map((result) => result.requestsPerSecond));
+    const baseCpu = median(loads.get(off.name)!.map((result) => result.cpuMsPerRequest));
+    say(`Load: autocannon ${connections} connections × ${seconds} s, ${repeat} alternated runs per variant (medians; min–max in brackets)`);
+    say(`${pad("variant", 14)}${pad("req/s", 22)}${pad("vs off", 10)}${pad("CPU ms/req", 24)}${pad("vs off", 10)}${pad("p99 ms", 8)}errors`);
     for (const target of targets) {
       const results = loads.get(target.name)!;
-      const rps = mean(results.map((result) => result.requestsPerSecond));
-      const change = target === off ? "" : `${fmt((100 * (rps - baseRps)) / baseRps, 1)} %`;
+      const rpsList = results.map((result) => result.requestsPerSecond);
+      const cpuList = results.map((result) => result.cpuMsPerRequest);
+      const rps = median(rpsList);
+      const cpu = median(cpuList);
+      const rpsCell = `${fmt(rps, 0)} [${fmt(Math.min(...rpsList), 0)}–${fmt(Math.max(...rpsList), 0)}]`;
+      const cpuCell = `${fmt(cpu)} [${fmt(Math.min(...cpuList))}–${fmt(Math.max(...cpuList))}]`;
+      const rpsChange = target === off ? "" : `${fmt((100 * (rps - baseRps)) / baseRps, 1)} %`;
+      const cpuChange = target === off ? "" : `${fmt((100 * (cpu - baseCpu)) / baseCpu, 1)} %`;
       const errors = results.reduce((sum, result) => sum + result.errors + result.non2xx, 0);
-      say(`${pad(target.name, 14)}${pad(fmt(rps, 0), 9)}${pad(change, 10)}${pad(fmt(mean(results.map((result) => result.cpuMsPerRequest))), 12)}${pad(fmt(mean(results.map((result) => result.latencyP99)), 0), 8)}${errors}`);
+      say(`${pad(target.name, 14)}${pad(rpsCell, 22)}${pad(rpsChange, 10)}${pad(cpuCell, 24)}${pad(cpuChange, 10)}${pad(fmt(median(results.map((result) => result.latencyP99)), 0), 8)}${errors}`);
     }
     say();
     say(`trace exports received by the sink: ${sink.exports()}`);

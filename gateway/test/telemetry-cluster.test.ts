@@ -1,12 +1,14 @@
 /**
  * Metrics across cluster workers: one scrape returns the sum over every worker (counters and
- * histograms bucket by bucket), and recycled workers' counts are neither lost nor counted twice.
+ * histograms bucket by bucket), from any worker or the primary's standalone metrics port, and
+ * recycled workers' counts are neither lost nor counted twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
 import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
 import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { freePort } from "../../tests/support/ports.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
 import { logLines, postJson, scrape } from "./telemetry-support.ts";
@@ -79,7 +81,8 @@ function expectCounts(metrics: Scrape, count: number): void {
 
 describe("with 2 workers", () => {
   it("one scrape counts exactly the K requests sent, whichever worker answers it", async () => {
-    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2"], env: { LITELLM_LOG: "INFO" } });
+    const metricsPort = await freePort();
+    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2"], env: { LITELLM_LOG: "INFO", OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort), OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1" } });
     const warm = await warmBothWorkers(gateway);
     await send(gateway.url, 20);
     const K = warm + 20;
@@ -88,6 +91,10 @@ describe("with 2 workers", () => {
       expectCounts(metrics, K);
       expect(metrics.sum("pharos_workers")).toBe(2);
     }
+    // The primary's standalone metrics port serves the same merge.
+    const fromPrimary = await scrape(`http://127.0.0.1:${metricsPort}`);
+    expectCounts(fromPrimary, K);
+    expect(fromPrimary.sum("pharos_workers")).toBe(2);
     await gateway.stop();
   });
 });

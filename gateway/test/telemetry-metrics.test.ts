@@ -257,6 +257,7 @@ describe("cardinality", () => {
     expect(statuses).toEqual(new Map([[404, 10_000]]));
     const response = await fetch(`${quiet.url}/metrics`);
     const text = await response.text();
+    expect(logLines(quiet.output()).filter((line) => line["component"] === "request")).toEqual([]); // no request lines at ERROR
     await quiet.stop();
     const metrics = parseScrape(text);
     expect(metrics.sum("pharos_requests_total", { gen_ai_request_model: "unknown", pharos_status_class: "4xx" })).toBeGreaterThanOrEqual(10_000);
