@@ -105,7 +105,8 @@ export interface Scanner {
 export function combineScores(scores: Iterable<number>): number {
   let miss = 1;
   for (const score of scores) miss *= 1 - score;
-  return 1 - miss;
+  // Rounded so that one signal of weight w scores exactly w (1 - (1 - 0.2) is 0.19999…).
+  return Math.round((1 - miss) * 1e9) / 1e9;
 }
 
 /** What every scanner factory receives besides its own options. */

@@ -40,14 +40,14 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   p("slack_token", String.raw`\bxox[abposr]-[A-Za-z0-9-]{10,}`),
   p("slack_webhook", String.raw`https://hooks\.slack\.com/(?:services|workflows)/(?<slack_webhook_value>[A-Za-z0-9/_-]{20,})`),
   p("stripe_key", String.raw`\b(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{20,}\b`),
-  p("sendgrid_key", String.raw`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`),
+  p("sendgrid_key", String.raw`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])`),
   p("twilio_key", String.raw`\bSK[0-9a-fA-F]{32}\b`),
   p("mailgun_key", String.raw`\bkey-[0-9a-zA-Z]{32}\b`),
   p("mailchimp_key", String.raw`\b[0-9a-f]{32}-us\d{1,2}\b`),
   p("shopify_token", String.raw`\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b`),
   p("square_token", String.raw`\bsq0(?:atp|csp)-[0-9A-Za-z_-]{22,43}`),
-  p("discord_token", String.raw`\b[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,38}\b`),
-  p("telegram_token", String.raw`\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b`),
+  p("discord_token", String.raw`\b[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,38}(?![\w-])`),
+  p("telegram_token", String.raw`(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![\w-])`),
   // -- passwords -------------------------------------------------------------------------------------
   p("password_in_url", String.raw`\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s:/@"'<>]{1,64}:(?<password_in_url_value>[^\s/@"'<>]{1,128})@[\w.-]`),
   p("basic_auth", String.raw`(?i:authorization)["']?\s*[:=]\s*["']?(?i:basic)\s+(?<basic_auth_value>[A-Za-z0-9+/]{8,}={0,2})`),
@@ -56,4 +56,4 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
 ];
 
 /** Values that are obviously placeholders, not secrets (in assignments and URLs). */
-export const PLACEHOLDER = /^(?:\*+|x+|\.{3,}|<[^>]*>|\$\{[^}]*\}|\$[A-Z_]+|\{\{[^}]*\}\}|%[A-Z_]+%|(?:your|my|the|some|a)[_-]?\w*|changeme|password|passw0rd|secret|example\w*|placeholder|redacted|\[redacted\w*\]|null|none|undefined|true|false|os\.environ\/\w+|process\.env\.\w+)$/i;
+export const PLACEHOLDER = /^(?:\*+|x+|\.{3,}|<[^>]*>|\$\{[^}]*\}|\$[A-Z_]+|\{\{[^}]*\}\}|%[A-Z_]+%|(?:your|my|the|some)[_-]\w*|changeme|password|passw0rd|secret|example\w*|placeholder|redacted|\[redacted\w*\]|null|none|undefined|true|false|os\.environ\/\w+|process\.env\.\w+)$/i;

@@ -29,14 +29,14 @@ const SIGNALS: readonly CodeSignal[] = [
     id: "indented_code",
     weight: 0.7,
     minCount: 2,
-    pattern: /(?:^|\n)(?: {4}|\t)[ \t]*(?![-*+•] |\d+[.)] )[^\n]*(?:[;{}]|\)\s*$|=>|::|==|!=|\+=|\breturn\b)[^\n]*(?=\n|$)/gm,
+    pattern: /(?:^|\n)(?: {4}|\t)[ \t]*(?![-*+•] |\d+[.)] )[^\n]*(?:[;{}]|[):]\s*$|=>|::|==|!=|\+=|\breturn\b)[^\n]*(?=\n|$)/gm,
   },
   {
     id: "statement",
     weight: 0.4,
     minCount: 1,
     pattern:
-      /(?:^|\n)[ \t]*(?:def \w+\(.*\):|class \w+(?:\(.*\))?:|class \w+(?: extends \w+)? \{|import [\w{}*, ]+ from ['"]|from [\w.]+ import \w|import [\w.]+;|function\*? \w*\s*\([^)]*\)\s*\{|(?:const|let|var) \w+ = .+;|(?:public|private|protected) (?:static )?[\w<>[\]]+ \w+\(|#include ?[<"]|using namespace \w+;|package \w+;|fn \w+\(.*\)(?: -> [\w<>&]+)? \{|func \w+\(.*\) .*\{|SELECT .+ FROM \w|INSERT INTO \w+|CREATE TABLE \w+|for \(.*;.*;.*\)|if \(.+\) \{|\w+\(.*\);\s*$)/gm,
+      /(?:^|\n)[ \t]*(?:def \w+\(.*\):|class \w+(?:\(.*\))?:|class \w+(?: extends \w+)? \{|import [\w{}*, ]+ from ['"]|from [\w.]+ import \w|import [\w.]+;|function\*? \w*\s*\([^)]*\)\s*\{|(?:const|let|var) \w+ = .+;|(?:public|private|protected) (?:static )?[\w<>[\]]+ \w+\(|#include ?[<"]|using namespace \w+;|package \w+;|fn \w+\(.*\)(?: -> [\w<>&]+)? \{|func \w+\(.*\) .*\{|SELECT .+ FROM \w|INSERT INTO \w+|CREATE TABLE \w+|for \(.*;.*;.*\)|if \(.+\) \{|(?:[\w<>[\]*&:]+ )+\*?\w+\([^)]*\)\s*(?:const\s*)?\{|\w+\(.*\);\s*$)/gm,
   },
 ];
 

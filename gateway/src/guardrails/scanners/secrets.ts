@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { PLACEHOLDER, SECRET_PATTERNS } from "../data/secret-patterns.ts";
+import type { SecretPattern } from "../data/secret-patterns.ts";
 import { ALLOW } from "../scanner.ts";
 import type { RedactSpan, Scanner, ScannerSettings, ScanText, Verdict } from "../scanner.ts";
 import { base64Runs } from "../word-index.ts";
@@ -24,10 +25,13 @@ export interface SecretFinding {
   readonly end: number;
 }
 
-const COMBINED = new RegExp(SECRET_PATTERNS.map((pattern) => `(?<${pattern.id}>${pattern.source})`).join("|"), "dg");
-const IDS = SECRET_PATTERNS.map((pattern) => pattern.id);
 /** Kinds whose value is free text: it must look random, not like a word. */
 const FREE_FORM = new Set(["assignment", "password_in_url", "bearer_token", "basic_auth"]);
+const combine = (patterns: readonly SecretPattern[], flags: string): RegExp => new RegExp(patterns.map((pattern) => `(?<${pattern.id}>${pattern.source})`).join("|"), flags);
+const COMBINED = combine(SECRET_PATTERNS, "dg");
+/** The formats with a recognizable shape: tried on a free-form value to name what it is. */
+const SPECIFIC = combine(SECRET_PATTERNS.filter((pattern) => !FREE_FORM.has(pattern.id)), "");
+const IDS = SECRET_PATTERNS.map((pattern) => pattern.id);
 
 const MIN_ENTROPY_RUN = 20;
 const MAX_ENTROPY_RUN = 128;
@@ -90,8 +94,15 @@ export function findSecrets(input: ScanText, highEntropyStrings: boolean): Secre
     const groups = match.indices!.groups!;
     const kind = IDS.find((id) => groups[id] !== undefined) ?? "secret";
     const [start, end] = groups[`${kind}_value`] ?? groups[kind]!;
-    if (FREE_FORM.has(kind) && !looksSecret(text.slice(start, end))) continue;
-    found.push({ kind, start, end });
+    if (!FREE_FORM.has(kind)) {
+      found.push({ kind, start, end });
+      continue;
+    }
+    const value = text.slice(start, end);
+    const specific = SPECIFIC.exec(value)?.groups;
+    const named = specific === undefined ? undefined : IDS.find((id) => specific[id] !== undefined);
+    if (named !== undefined) found.push({ kind: named, start, end });
+    else if (looksSecret(value)) found.push({ kind, start, end });
   }
   if (highEntropyStrings && text.length === input.lower.length) {
     for (const [start, end] of base64Runs(text, input.words, MIN_ENTROPY_RUN)) {

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { ScanText } from "../scanner.ts";
+import { countTokens, encodingForModel, exceedsTokens } from "../token-count.ts";
+import { tokenLimit } from "./token-limit.ts";
+
+const settings = { name: "TokenLimit", kind: "token_limit", phase: "input", failMode: "closed" } as const;
+
+describe("token counting", () => {
+  it("picks the encoding of the model family", () => {
+    expect(encodingForModel("openai/gpt-4o-mini")).toBe("o200k_base");
+    expect(encodingForModel("gpt-5")).toBe("o200k_base");
+    expect(encodingForModel("azure/o3-mini")).toBe("o200k_base");
+    expect(encodingForModel("openai/gpt-4")).toBe("cl100k_base");
+    expect(encodingForModel("openai/gpt-3.5-turbo")).toBe("cl100k_base");
+    expect(encodingForModel("ollama_chat/llama3.2")).toBe("cl100k_base");
+    expect(encodingForModel(undefined)).toBe("cl100k_base");
+  });
+
+  it("counts real BPE tokens, special tokens included as text", () => {
+    expect(countTokens("hello world", "cl100k_base")).toBe(2);
+    expect(countTokens("<|endoftext|>", "cl100k_base")).toBeGreaterThan(1);
+  });
+
+  it("answers from the byte size when it settles the question", () => {
+    expect(exceedsTokens("short", 10, "cl100k_base")).toBe(false);
+    const long = "word ".repeat(50);
+    expect(exceedsTokens(long, 40, "cl100k_base")).toBe(countTokens(long, "cl100k_base"));
+    expect(exceedsTokens(long, 60, "cl100k_base")).toBe(false);
+  });
+});
+
+describe("TokenLimit", () => {
+  it("blocks prompts over the limit with the limit as a message parameter", () => {
+    const verdict = tokenLimit(settings, { limit: 20 }).scan(new ScanText("token ".repeat(30), 0, "openai/gpt-4o", 1));
+    expect(verdict).toMatchObject({ action: "block", reason: "token_limit", params: { limit: 20 } });
+  });
+
+  it("counts the framing tokens of each message", () => {
+    const text = "token ".repeat(10).trim();
+    expect(tokenLimit(settings, { limit: 14 }).scan(new ScanText(text, 0, undefined, 1)).action).toBe("allow");
+    expect(tokenLimit(settings, { limit: 14 }).scan(new ScanText(text, 0, undefined, 3)).action).toBe("block");
+  });
+
+  it("defaults to LLM Guard's 4096 tokens", () => {
+    const scanner = tokenLimit(settings, {});
+    expect(scanner.scan(new ScanText("hello ".repeat(4000))).action).toBe("allow");
+    expect(scanner.scan(new ScanText("hello ".repeat(4200))).action).toBe("block");
+  });
+});
