@@ -3,6 +3,7 @@
  * --max-requests-before-restart under continuous load without losing a request, and SIGTERM
  * lets a stream in flight finish (single process and clustered) before exiting 0.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
 import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
@@ -55,6 +56,48 @@ describe("worker recycling", () => {
     expect(recycled()).toBeGreaterThanOrEqual(2);
     expect(gateway.output()).not.toContain("exited unexpectedly");
     expect(await gateway.stop("SIGTERM")).toBe(0);
+  });
+});
+
+describe("workers without Redis", () => {
+  it("share rpm limits and cooldowns through the primary", async () => {
+    const limited = await startMock();
+    const x = await startMock();
+    const y = await startMock();
+    const gateway = await startGateway({
+      config: {
+        model_list: [deployment("limited", "lim", limited, { rpm: 4 }), deployment("pair", "x", x), deployment("pair", "y", y)],
+        router_settings: { routing_strategy: "round_robin", num_retries: 0, allowed_fails: 0, cooldown_time: 30 },
+      },
+      args: ["--num-workers", "2"],
+      env: { LITELLM_LOG: "INFO" },
+    });
+    // Both workers must be up: a new connection per request, spread across them by the primary.
+    const pidsOf = (marker: string): Set<string | undefined> => new Set(gateway.output().split("\n").filter((line) => line.includes(marker)).map((line) => /"pid":(\d+)/.exec(line)?.[1]));
+    await waitFor(async () => {
+      await fetch(`${gateway.url}/v1/models`, { headers: { connection: "close" } });
+      return pidsOf('"route":"models"').size >= 2;
+    }, { what: "two workers answering", timeoutMs: 20_000 });
+    const close = { connection: "close" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await chat(gateway.url, "limited", {}, close)).status);
+      await sleep(40);
+    }
+    // rpm 4 holds for the process group, not 4 per worker.
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(chatHits(limited)).toBe(4);
+    expect(pidsOf('"group":"limited"').size).toBe(2);
+
+    x.faults.setDefault({ status: 500 });
+    for (let i = 0; i < 10; i++) {
+      await chat(gateway.url, "pair", {}, close);
+      await sleep(20);
+    }
+    // allowed_fails 0: the first failure cools x in the worker that saw it, and in its sibling.
+    expect(chatHits(x)).toBe(1);
+    const cooled = gateway.output().split("\n").filter((line) => line.includes("cooled down"));
+    expect(cooled.map((line) => /"source":"(\w+)"/.exec(line)?.[1]).sort()).toEqual(["local", "shared"]);
   });
 });
 

@@ -13,6 +13,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { buildTable, createGateway, createTransports, healthSources } from "../gateway.ts";
 import { createHealthApp } from "../health-app.ts";
 import { startHealthChecker } from "../router/create-routing.ts";
+import { RouterSyncRelay } from "../state/cluster-state.ts";
 import type { HealthSources } from "../http/health.ts";
 import { listen } from "../server.ts";
 import { startPrimaryTelemetry, startWorkerTelemetry } from "../telemetry/gateway-telemetry.ts";
@@ -114,11 +115,17 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
     },
   };
   const telemetry = startPrimaryTelemetry({ env, logger, instanceId: instanceIdOf(plan) });
+  // Workers without Redis share router state (cooldowns, rpm usage, in-flight) through the primary.
+  const relay = new RouterSyncRelay(() => handle.workers());
+  cluster.on("exit", (worker) => relay.onExit(worker));
   const handle: PrimaryHandle = runPrimary({
     workers: plan.workers,
     graceMs: plan.graceMs,
     logger,
-    onMessage: (worker, message) => telemetry.onMessage(worker, message),
+    onMessage: (worker, message) => {
+      telemetry.onMessage(worker, message);
+      relay.onMessage(worker, message);
+    },
     onFirstListening: async () => {
       logger.info({ version: PHAROS_VERSION, config: loaded.source, workers: plan.workers, groups: table.groupNames }, `Pharos listening on http://${plan.host}:${plan.port}`);
       if (plan.healthPort === undefined) return () => transports.close();

@@ -7,6 +7,7 @@
 import type { Logger } from "pino";
 import { ConfigError } from "../config/load.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import { ClusterRouterState } from "../state/cluster-state.ts";
 import { MemoryRouterState } from "../state/memory-state.ts";
 import { RedisRouterState } from "../state/redis-state.ts";
 import type { RouterState } from "../state/router-state.ts";
@@ -30,9 +31,22 @@ export interface Routing {
 
 function createState(loaded: LoadedConfig, table: DeploymentTable, policy: RoutingPolicy, env: NodeJS.ProcessEnv, logger: Logger): { state: RouterState; pool: RedisPool | undefined } {
   const settings = routerRedisSettings(loaded.config, env);
-  if (settings === undefined) return { state: new MemoryRouterState(), pool: undefined };
-  const pool = new RedisPool(settings, logger, "router-state");
   const usageMatters = policy.strategy === "usage-based-routing" || policy.strategy === "usage-based-routing-v2" || table.all.some((deployment) => deployment.rpm !== undefined || deployment.tpm !== undefined);
+  if (settings === undefined) {
+    // A cluster worker shares with its siblings through the primary; a lone process keeps it in memory.
+    const send = process.send?.bind(process);
+    if (env["PHAROS_WORKER"] !== "1" || send === undefined) return { state: new MemoryRouterState(), pool: undefined };
+    const state = new ClusterRouterState({
+      send: (message) => {
+        if (process.connected) send(message);
+      },
+      subscribe: (listener) => process.on("message", listener),
+      shareUsage: usageMatters,
+      shareInFlight: policy.strategy === "least-busy",
+    });
+    return { state, pool: undefined };
+  }
+  const pool = new RedisPool(settings, logger, "router-state");
   const syncMs = Number(env["PHAROS_ROUTER_SYNC_MS"]);
   const state = new RedisRouterState({
     pool,

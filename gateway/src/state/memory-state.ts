@@ -18,7 +18,7 @@ interface UsageCell {
 const NO_USAGE: MinuteUsage = { requests: 0, tokens: 0 };
 
 export class MemoryRouterState implements RouterState {
-  readonly kind: "memory" | "redis" = "memory";
+  readonly kind: "memory" | "cluster" | "redis" = "memory";
   private readonly cooldowns = new Map<string, Cooldown>();
   private readonly failures = new Map<string, Map<string, Counter>>();
   private readonly usageCells = new Map<string, UsageCell>();

@@ -23,7 +23,7 @@ export interface MinuteUsage {
 export type RemoteCooldownListener = (deploymentId: string, cooldown: Cooldown) => void;
 
 export interface RouterState {
-  readonly kind: "memory" | "redis";
+  readonly kind: "memory" | "cluster" | "redis";
   /** The deployment's cooldown, if one is running at `now`. */
   cooldown(deploymentId: string, now: number): Cooldown | undefined;
   /** Starts (or extends) a cooldown, here and on every instance. */
