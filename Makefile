@@ -41,7 +41,7 @@ CERT_NAME ?= localhost
 LOADTEST_HOST ?= http://127.0.0.1:4000
 LOADTEST_ARGS ?=
 
-.PHONY: up down logs ps stack stack-down stack-status certs check probe validate loadtest
+.PHONY: up down logs ps stack stack-down stack-status certs check probe validate loadtest k8s-rules
 
 up: certs ## the whole stack with docker-compose: gateway, PostgreSQL, Redis, nginx, Prometheus, Alertmanager, Grafana, exporters
 	@test -f .env || { echo "make up: no .env yet: cp .env.example .env, then fill the secrets (the commands are inside)" >&2; exit 1; }
@@ -84,3 +84,6 @@ validate: build ## lint every config file: compose, nginx, prometheus, rules, al
 
 loadtest: build ## the seed benchmark replayed by pharos-load against LOADTEST_HOST (default the gateway on :4000)
 	$(NODE) dist/loadtest/src/main.js replay -H $(LOADTEST_HOST) $(LOADTEST_ARGS)
+
+k8s-rules: build ## regenerate deploy/k8s/base/prometheus-rule.yaml from prometheus/rules/ and alerts/
+	$(NODE) dist/scripts/k8s-prometheus-rule.js
