@@ -93,7 +93,7 @@ export function normalizeGuardrails(config: RawConfig, warnings: string[], probl
       }
       const key = `${entry.guardrail_name}\0${phase}`;
       const previous = seen.get(key);
-      if (previous !== undefined) problems.push(`${path}: guardrail name "${entry.guardrail_name}" already has a ${phase} scanner (${previous})`);
+      if (previous !== undefined) problems.push(`${path}: guardrail name "${entry.guardrail_name}" already has an ${phase} scanner (${previous})`);
       else seen.set(key, path);
     }
     const options = entry.litellm_params as Record<string, unknown>;
