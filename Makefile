@@ -34,8 +34,9 @@ bench: ## the overhead benchmark: upstream direct vs bare Node proxy vs Pharos, 
 # --- edge and deployment (docs/deployment.md) ---------------------------------------------------
 # docker-compose 1.x, else the Compose v2 plugin.
 COMPOSE ?= $(shell command -v docker-compose >/dev/null 2>&1 && echo docker-compose || echo "docker compose")
-# The project's Node (npm install brings Node 24), else the system's.
-NODE ?= $(shell test -x node_modules/.bin/node && echo node_modules/.bin/node || echo node)
+# The project's Node (npm install brings Node 24), else the system's. Not named NODE: npm
+# exports NODE (its own node) to everything it runs.
+RUN_NODE := $(shell test -x node_modules/.bin/node && echo node_modules/.bin/node || echo node)
 SERVICE ?=
 CERT_NAME ?= localhost
 LOADTEST_HOST ?= http://127.0.0.1:4000
@@ -58,32 +59,32 @@ ps: ## the compose stack's containers and their health
 	$(COMPOSE) ps
 
 stack: build ## the native stack, no Docker: gateways, Redis, PostgreSQL, nginx, Prometheus, Alertmanager, exporters on 127.0.0.1 (.stack/)
-	$(NODE) dist/scripts/stack/main.js up
+	$(RUN_NODE) dist/scripts/stack/main.js up
 
 stack-down: ## stop exactly the processes 'make stack' started
 	@test -f dist/scripts/stack/main.js || npm run build --silent
-	$(NODE) dist/scripts/stack/main.js down
+	$(RUN_NODE) dist/scripts/stack/main.js down
 
 stack-status: ## the native stack's processes and whether each is running
 	@test -f dist/scripts/stack/main.js || npm run build --silent
-	$(NODE) dist/scripts/stack/main.js status
+	$(RUN_NODE) dist/scripts/stack/main.js status
 
 certs: ## a self-signed TLS pair for nginx in nginx/ssl/ (CERT_NAME=host; FORCE=1 replaces it)
 	bash scripts/certs.sh nginx/ssl $(CERT_NAME)
 
 check: ## health app, readiness, models, /metrics and the nginx edge reachable (PHAROS_URL, EDGE_URL to override)
 	@test -f dist/scripts/check.js || npm run build --silent
-	$(NODE) dist/scripts/check.js
+	$(RUN_NODE) dist/scripts/check.js
 
 probe: ## one request per model group, as a table of results
 	@test -f dist/scripts/probe.js || npm run build --silent
-	$(NODE) dist/scripts/probe.js
+	$(RUN_NODE) dist/scripts/probe.js
 
 validate: build ## lint every config file: compose, nginx, prometheus, rules, alertmanager, dashboards, gateway configs, k8s
-	$(NODE) dist/scripts/validate.js
+	$(RUN_NODE) dist/scripts/validate.js
 
 loadtest: build ## the seed benchmark replayed by pharos-load against LOADTEST_HOST (default the gateway on :4000)
-	$(NODE) dist/loadtest/src/main.js replay -H $(LOADTEST_HOST) $(LOADTEST_ARGS)
+	$(RUN_NODE) dist/loadtest/src/main.js replay -H $(LOADTEST_HOST) $(LOADTEST_ARGS)
 
 k8s-rules: build ## regenerate deploy/k8s/base/prometheus-rule.yaml from prometheus/rules/ and alerts/
-	$(NODE) dist/scripts/k8s-prometheus-rule.js
+	$(RUN_NODE) dist/scripts/k8s-prometheus-rule.js
