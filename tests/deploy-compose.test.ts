@@ -106,13 +106,22 @@ describe("Dockerfile", () => {
 
   it("copies only files the build context keeps (.dockerignore), and keeps secrets and local state out", () => {
     // Docker's rule: a pattern excludes a path when it matches the path or one of its parent
-    // directories; the last matching pattern wins ("!" re-includes).
+    // directories; the last matching pattern wins ("!" re-includes). `**/` is zero or more dirs.
+    const globRegex = (glob: string): RegExp => {
+      const parts = glob.split(/(\*\*\/|\*\*|\*)/).map((part) => {
+        if (part === "**/") return "(?:.*/)?";
+        if (part === "**") return ".*";
+        if (part === "*") return "[^/]*";
+        return part.replace(/[.+?^$()|[\]{}\\]/g, "\\$&");
+      });
+      return new RegExp(`^${parts.join("")}$`);
+    };
     const kept = (path: string): boolean => {
       const prefixes = path.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
       let included = true;
       for (const rule of dockerignore) {
         const negated = rule.startsWith("!");
-        const pattern = new RegExp(`^${(negated ? rule.slice(1) : rule).replace(/[.+^$()|[\]]/g, "\\$&").replace(/\*\*\//g, "\u0001").replace(/\*\*/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\u0001/g, "(?:.*/)?").replace(/\u0000/g, ".*")}$`);
+        const pattern = globRegex(negated ? rule.slice(1) : rule);
         if (prefixes.some((prefix) => pattern.test(prefix))) included = negated;
       }
       return included;
