@@ -125,6 +125,45 @@ describe("rate limits through Redis", () => {
   });
 });
 
+describe("rate limits far from the limit", () => {
+  it("admit without a round trip, count in Redis right after, and switch to the exact path near the limit", async () => {
+    const p = prefix();
+    const now = clock();
+    const a = new RateLimiter({ redis: await pool(p), logger: silent, now });
+    const b = new RateLimiter({ redis: await pool(p), logger: silent, now });
+    const sources: string[] = [];
+    let allowed = 0;
+    for (let i = 0; i < 40; i++) {
+      const result = await (i % 2 === 0 ? a : b).acquire("fast", rpm(30));
+      sources.push(result.source);
+      if (result.allowed) allowed += 1;
+      await new Promise((resolve) => setTimeout(resolve, 15)); // requests take time: counts travel meanwhile
+    }
+    expect(allowed).toBe(30);
+    expect(sources.slice(0, 2)).toEqual(["redis", "redis"]); // no count yet: exact
+    expect(sources).toContain("redis-count");
+    expect(sources.slice(-10).every((source) => source === "redis")).toBe(true); // near and past the limit: exact
+    a.close();
+    b.close();
+  });
+
+  it("count every request admitted without a round trip", async () => {
+    const p = prefix();
+    const limiter = new RateLimiter({ redis: await pool(p), logger: silent, now: clock() });
+    const results = [];
+    for (let i = 0; i < 50; i++) results.push(await limiter.acquire("counted", { rpm: 1000, tpm: 100_000, parallel: null }));
+    for (const result of results) result.release(10);
+    await limiter.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await limiter.flush();
+    const check = await limiter.acquire("counted", { rpm: 1000, tpm: 100_000, parallel: null });
+    expect(results.filter((result) => result.source === "redis-count").length).toBeGreaterThan(40);
+    expect(check.headers["x-ratelimit-remaining-requests"]).toBe(String(1000 - 51));
+    expect(Number(check.headers["x-ratelimit-remaining-tokens"])).toBe(100_000 - 500);
+    limiter.close();
+  });
+});
+
 describe("rate limits without Redis", () => {
   it("are enforced per instance", async () => {
     const limiter = new RateLimiter({ redis: undefined, logger: silent, now: clock() });
