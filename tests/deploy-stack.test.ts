@@ -1,0 +1,132 @@
+/**
+ * The native stack for real: `make stack` starts gateways, Redis, PostgreSQL (own data dir),
+ * nginx, the exporters, Prometheus and Alertmanager (when their configs exist) as local
+ * processes from the compose stack's files; a request goes through nginx to a gateway and on
+ * to the bench mock upstream; `make stack-down` leaves none of those processes behind.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Agent, request } from "undici";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { groupAlive, tcpOpen } from "../scripts/stack/processes.ts";
+import { portPlan } from "../scripts/stack/stack.ts";
+import type { PortPlan, StackState } from "../scripts/stack/stack.ts";
+import { ROOT } from "./support/gateway-process.ts";
+import { removeTempDirs, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const runDir = tempDir("pharos-stack-test-");
+
+async function freeBase(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    const plan = portPlan(base, 2);
+    const ports = [...plan.gateways.flatMap((gateway) => [gateway.port, gateway.health, gateway.metrics]), plan.nginxHttp, plan.nginxHttps, plan.nginxStatus, plan.prometheus, plan.alertmanager, plan.nodeExporter, plan.nginxExporter, plan.mockUpstream, plan.redis, plan.postgres];
+    const open = await Promise.all(ports.map((port) => tcpOpen(port)));
+    if (!open.some(Boolean)) return base;
+  }
+  throw new Error("no free port range");
+}
+
+function make(target: string, env: Record<string, string>): { status: number | null; output: string } {
+  const result = spawnSync("make", ["--no-print-directory", target], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", timeout: 180_000 });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+function processesMentioning(text: string): string[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return [];
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+        return cmdline.includes(text) ? [`${pid} ${cmdline}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+let env: Record<string, string> = {};
+
+afterAll(() => {
+  // Whatever happened, leave nothing running.
+  if (existsSync(join(runDir, "stack.json"))) make("stack-down", env);
+  removeTempDirs();
+});
+
+describe("make stack / make stack-down", () => {
+  it("starts the stack from the compose files, serves through nginx, and stops every process it started", async () => {
+    const base = await freeBase();
+    env = { STACK_DIR: runDir, STACK_PORT_BASE: String(base), STACK_GATEWAYS: "2", STACK_NUM_WORKERS: "1", STACK_PROFILES: "bench", STACK_ENV_FILE: join(ROOT, ".env.example") };
+    const up = make("stack", env);
+    expect(up.status, up.output).toBe(0);
+    const state = JSON.parse(readFileSync(join(runDir, "stack.json"), "utf8")) as StackState;
+    const plan: PortPlan = state.ports;
+    const names = state.processes.map((started) => started.name);
+    expect(names).toEqual(expect.arrayContaining(["redis", "postgres", "mock-upstream", "gateway-1", "gateway-2", "nginx", "node-exporter", "nginx-exporter"]));
+    if (existsSync(join(ROOT, "prometheus/prometheus.yml"))) expect(names).toContain("prometheus");
+    if (existsSync(join(ROOT, "alerts/alertmanager.yml"))) expect(names).toContain("alertmanager");
+    expect(up.output).toContain("skipped: grafana");
+    for (const started of state.processes) {
+      expect(groupAlive(started.pid), started.name).toBe(true);
+      expect(readFileSync(join(runDir, "pids", `${started.name}.pid`), "utf8").trim()).toBe(String(started.pid));
+    }
+
+    // A completion through nginx → a gateway → the bench mock upstream (deploy/config.yaml).
+    const agent = new Agent({ allowH2: false, connect: { rejectUnauthorized: false } });
+    const headers = { authorization: "Bearer sk-change-me", "content-type": "application/json" };
+    for (let i = 0; i < 4; i++) {
+      const response = await request(`https://127.0.0.1:${plan.nginxHttps}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "bench-mock", messages: [{ role: "user", content: "hi" }] }), dispatcher: agent });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["x-litellm-model-id"]).toBe("bench-mock-0");
+      await response.body.text();
+    }
+    await agent.close();
+    const upstreams = new Set(
+      readFileSync(join(runDir, "logs", "nginx-access.log"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { upstream_addr: string }).upstream_addr),
+    );
+    expect(upstreams).toEqual(new Set(plan.gateways.map((gateway) => `127.0.0.1:${gateway.port}`)));
+
+    // The gateways use the stack's Redis (password from the env file) and PostgreSQL.
+    expect(spawnSync("redis-cli", ["-p", String(plan.redis), "ping"], { encoding: "utf8" }).stdout).toMatch(/NOAUTH/);
+    expect(spawnSync("redis-cli", ["-p", String(plan.redis), "--no-auth-warning", "-a", "change-me", "ping"], { encoding: "utf8" }).stdout.trim()).toBe("PONG");
+    const health = (await (await fetch(`http://127.0.0.1:${plan.gateways[0]!.health}/health/readiness`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(health)).toMatch(/postgres|connected|database/i);
+    // The exporters answer; nginx's exporter reads stub_status.
+    const nginxMetrics = await (await fetch(`http://127.0.0.1:${plan.nginxExporter}/metrics`)).text();
+    expect(nginxMetrics).toMatch(/^nginx_up 1$/m);
+    if (names.includes("prometheus")) {
+      // prometheus.yml's compose targets were mapped to this stack's addresses.
+      const rendered = parse(readFileSync(join(runDir, "prometheus/prometheus.yml"), "utf8")) as { rule_files: string[] };
+      expect(rendered.rule_files.every((file) => file.startsWith(ROOT))).toBe(true);
+      // Service discovery takes a moment after start.
+      const urls = await waitFor(async () => {
+        const targets = (await (await fetch(`http://127.0.0.1:${plan.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: { scrapeUrl: string }[] } };
+        const found = targets.data.activeTargets.map((target) => target.scrapeUrl);
+        return found.some((url) => url.endsWith(`:${plan.gateways[1]!.port}/metrics`)) ? found : undefined;
+      }, { what: "Prometheus targets" });
+      expect(urls.every((url) => url.startsWith("http://127.0.0.1:"))).toBe(true);
+      expect(urls).toContain(`http://127.0.0.1:${plan.gateways[1]!.port}/metrics`);
+    }
+
+    // A second `make stack` on the same directory refuses.
+    const again = make("stack", env);
+    expect(again.status).not.toBe(0);
+    expect(again.output).toContain("already running");
+
+    const down = make("stack-down", env);
+    expect(down.status, down.output).toBe(0);
+    for (const started of state.processes) expect(groupAlive(started.pid), `${started.name} still running`).toBe(false);
+    expect(processesMentioning(runDir)).toEqual([]);
+    expect(readdirSync(join(runDir, "pids"))).toEqual([]);
+    expect(existsSync(join(runDir, "stack.json"))).toBe(false);
+    for (const port of [plan.gateways[0]!.port, plan.nginxHttps, plan.redis, plan.postgres]) expect(await tcpOpen(port), `port ${port}`).toBe(false);
+  }, 240_000);
+});
