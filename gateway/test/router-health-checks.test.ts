@@ -9,7 +9,7 @@ import { startGateway, stopAllGateways } from "../../tests/support/gateway-proce
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
-import { chat } from "./router-support.ts";
+import { NO_DB, chat } from "./router-support.ts";
 
 afterAll(async () => {
   await stopAllGateways();
@@ -28,6 +28,7 @@ it("takes out a server that goes down and brings it back when it returns", async
   const two = await startMock();
   const onePort = Number(new URL(one.url).port);
   const gateway = await startGateway({
+    env: NO_DB,
     config: {
       model_list: [
         { model_name: "llama", litellm_params: { model: "ollama_chat/llama3.2", api_base: one.url }, model_info: { id: "one" } },

@@ -11,7 +11,7 @@ import { startGateway, stopAllGateways } from "../../tests/support/gateway-proce
 import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
-import { chat, chatHits, deployment, streamChat } from "./router-support.ts";
+import { NO_DB, chat, chatHits, deployment, streamChat } from "./router-support.ts";
 
 afterAll(async () => {
   await stopAllGateways();
@@ -26,6 +26,7 @@ describe("cooldowns (num_retries 0, round robin)", () => {
   beforeAll(async () => {
     for (const name of ["a", "b", "c", "d", "solo", "strict"]) mocks[name] = await startMock();
     gateway = await startGateway({
+      env: NO_DB,
       config: {
         model_list: [
           deployment("pool", "a", mocks["a"]!, { allowed_fails: 1, cooldown_time: 2 }),
@@ -109,6 +110,7 @@ describe("retries and fallbacks (num_retries 1)", () => {
   beforeAll(async () => {
     for (const name of ["r1", "r2", "primary", "fb1", "fb2", "long"]) mocks[name] = await startMock();
     gateway = await startGateway({
+      env: NO_DB,
       config: {
         model_list: [
           deployment("pair", "r1", mocks["r1"]!),

@@ -8,7 +8,7 @@ import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
 import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
-import { awayFromMinuteEdge, chat, chatHits, deployment } from "./router-support.ts";
+import { NO_DB, awayFromMinuteEdge, chat, chatHits, deployment } from "./router-support.ts";
 
 interface Setup {
   readonly gateway: GatewayProcess;
@@ -43,7 +43,7 @@ beforeAll(async () => {
     const a = await startMock(name === "latency" ? { latencyMs: 120 } : spec.mocks);
     const b = await startMock(spec.mocks);
     const c = await startMock(spec.mocks);
-    setups[name] = { gateway: await startGateway({ config: spec.config(a, b, c) }), a, b, c };
+    setups[name] = { gateway: await startGateway({ config: spec.config(a, b, c), env: NO_DB }), a, b, c };
   }
 });
 

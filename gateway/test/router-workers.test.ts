@@ -11,7 +11,7 @@ import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
-import { chat, chatHits, deployment } from "./router-support.ts";
+import { NO_DB, chat, chatHits, deployment } from "./router-support.ts";
 
 afterAll(async () => {
   await stopAllGateways();
@@ -29,7 +29,8 @@ describe("worker recycling", () => {
     const gateway = await startGateway({
       config: config(mock),
       args: ["--num_workers", "2", "--max_requests_before_restart", "20"],
-      env: { LITELLM_LOG: "INFO" },
+      env: { ...NO_DB, LITELLM_LOG: "INFO" },
+      readyTimeoutMs: 60_000,
     });
     const failures: string[] = [];
     let ok = 0;
@@ -70,7 +71,8 @@ describe("workers without Redis", () => {
         router_settings: { routing_strategy: "round_robin", num_retries: 0, allowed_fails: 0, cooldown_time: 30 },
       },
       args: ["--num-workers", "2"],
-      env: { LITELLM_LOG: "INFO" },
+      env: { ...NO_DB, LITELLM_LOG: "INFO" },
+      readyTimeoutMs: 60_000,
     });
     // Both workers must be up: a new connection per request, spread across them by the primary.
     const pidsOf = (marker: string): Set<string | undefined> => new Set(gateway.output().split("\n").filter((line) => line.includes(marker)).map((line) => /"pid":(\d+)/.exec(line)?.[1]));
@@ -129,7 +131,7 @@ function contentFrames(text: string): string[] {
 describe("SIGTERM", () => {
   it("lets a stream in flight finish, then exits 0 (one process)", async () => {
     const mock = await startMock({ chunkDelayMs: 150 });
-    const gateway = await startGateway({ config: config(mock) });
+    const gateway = await startGateway({ config: config(mock), env: NO_DB });
     const { text, exitCode } = await streamThroughSigterm(gateway);
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
     expect(contentFrames(text).length).toBeGreaterThanOrEqual(8);
@@ -139,7 +141,7 @@ describe("SIGTERM", () => {
 
   it("lets a stream in flight finish, then exits 0 (two workers)", async () => {
     const mock = await startMock({ chunkDelayMs: 150 });
-    const gateway = await startGateway({ config: config(mock), args: ["--num-workers", "2"] });
+    const gateway = await startGateway({ config: config(mock), args: ["--num-workers", "2"], env: NO_DB, readyTimeoutMs: 60_000 });
     const { text, exitCode } = await streamThroughSigterm(gateway);
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
     expect(contentFrames(text).length).toBeGreaterThanOrEqual(8);
