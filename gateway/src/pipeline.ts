@@ -121,7 +121,9 @@ export class Pipeline {
     // Key checks: access and budget throw at once; the rate limits' Redis round trip overlaps the cache read's.
     const admitted = this.keys?.admit(ctx, group);
     admitted?.catch(() => undefined); // awaited below
+    const inputSpan = this.guardrails === undefined ? undefined : state.trace?.stage("guardrails input");
     const outputGuard = this.guardrails?.checkInput(ctx, op, body, params, deployments[0]!.model);
+    inputSpan?.end();
     const cacheSpan = this.cache === undefined ? undefined : state.trace?.stage("cache lookup");
     if (this.cache === undefined) await admitted;
     const cachePlan = this.cache === undefined ? undefined : await this.cache.before(ctx, op, body, params, admitted);
@@ -182,7 +184,9 @@ export class Pipeline {
     state.costUsd = costOf(parsed.usage, state.deployment!.price);
     state.finishReasons = finishReasonsOf(parsed.body);
     // Throws guardrail_violation on a block; true when it redacted the body in place.
+    const outputSpan = outputGuard === undefined ? undefined : state.trace?.stage("guardrails output");
     const redacted = outputGuard?.checkJson(parsed.body) === true;
+    outputSpan?.end({ "pharos.guardrail.redacted": redacted });
     ctx.set(litellmHeaders(state, performance.now() - state.startedAt, true));
     ctx.type = "application/json";
     const text = (redacted ? undefined : parsed.raw) ?? JSON.stringify(parsed.body);

@@ -2,12 +2,13 @@
  * Request traces, following the OpenTelemetry GenAI conventions. One trace per proxied request:
  *
  *   chat {model group}                  CLIENT   arrival → last byte; usage, finish reasons, error.type
- *   ├─ cache lookup                     INTERNAL hook: `state.trace?.stage("cache lookup")` (cache module)
- *   ├─ guardrails input                 INTERNAL hook: `state.trace?.stage("guardrails input")` (guardrails module)
+ *   ├─ guardrails input                 INTERNAL the input scanners (pipeline)
+ *   ├─ cache lookup                     INTERNAL the response cache read (pipeline)
  *   ├─ route {model group}              INTERNAL routing: strategy, retries, fallbacks; the chosen deployment
  *   │  ├─ chat {upstream model}         CLIENT   one per upstream attempt, to the end of its stream
  *   │  └─ chat {upstream model}         CLIENT   (a retry or fallback)
- *   └─ guardrails output                INTERNAL hook: `state.trace?.stage("guardrails output")`
+ *   └─ guardrails output                INTERNAL the output scanners on a JSON answer (pipeline; streams are
+ *                                                scanned chunk by chunk and get no span)
  *
  * The incoming `traceparent` is honoured (parent-based sampling). Spans are parented explicitly
  * (no context manager on the hot path). A request that is not sampled gets no RequestTrace at
@@ -53,6 +54,8 @@ export class RequestTrace {
   private route: Span | undefined;
   private routeContext: Context | undefined;
   private attempt: Span | undefined;
+  /** Stage spans not ended yet (a stage that threw): finish() ends them with the request's error. */
+  private readonly stages = new Set<Span>();
 
   constructor(tracer: Tracer, root: Span) {
     this.tracer = tracer;
@@ -64,11 +67,10 @@ export class RequestTrace {
   /** A child of the request span for a pipeline stage (cache lookup, guardrails). */
   stage(name: string, attributes?: Attributes): StageSpan {
     const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, ...(attributes === undefined ? {} : { attributes }) }, this.rootContext);
-    let ended = false;
+    this.stages.add(span);
     return {
       end: (more, error) => {
-        if (ended) return;
-        ended = true;
+        if (!this.stages.delete(span)) return;
         if (more !== undefined) span.setAttributes(more);
         endWith(span, error);
       },
@@ -109,6 +111,8 @@ export class RequestTrace {
 
   /** Ends whatever is still open, then the request span, with the request's facts. */
   finish(record: RequestRecord): void {
+    for (const stage of this.stages) endWith(stage, record.errorCode ?? "internal_error");
+    this.stages.clear();
     if (this.attempt !== undefined) this.attemptEnded(record.errorCode ?? "internal_error");
     if (this.route !== undefined) {
       endWith(this.route, record.errorCode);
