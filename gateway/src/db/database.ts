@@ -41,6 +41,8 @@ export interface Database extends Queryable {
   readonly kind: DatabaseKind;
   /** Where it is, for logs (never a password). */
   readonly description: string;
+  /** Another process opened it and applied the migrations (a cluster worker's view). */
+  readonly migratedByHost?: boolean;
   /** Runs the statements in one transaction on one connection; returns each result. */
   transaction(statements: readonly Statement[]): Promise<QueryResult<Record<string, unknown>>[]>;
   /** Runs `fn` on one connection that holds the session advisory lock `lockId` (waits for it). */

@@ -13,6 +13,8 @@ import { isConnectivityError } from "./database.ts";
 import type { Database, PoolStats } from "./database.ts";
 import type { DatabaseSettings } from "./db-settings.ts";
 import { migrate } from "./migrate.ts";
+import { IpcDatabase } from "./ipc-database.ts";
+import type { Channel } from "./ipc-database.ts";
 import { DataDirBusyError, lockDataDir, openPglite } from "./pglite.ts";
 import { PostgresDatabase } from "./postgres.ts";
 
@@ -33,12 +35,15 @@ export interface DatabaseManagerOptions {
   readonly logger: Logger;
   /** Opens the database (tests inject a fake); default: from the settings. */
   readonly open?: () => Promise<Database>;
+  /** In a cluster worker: the channel to the primary, which hosts the embedded database. */
+  readonly hostChannel?: Channel | undefined;
 }
 
 export class DatabaseManager {
   readonly settings: DatabaseSettings;
   private readonly logger: Logger;
   private readonly openDatabase: () => Promise<Database>;
+  private readonly hostChannel: Channel | undefined;
   private database: Database | undefined;
   private current: DatabaseState;
   private lastError: string | undefined;
@@ -52,6 +57,7 @@ export class DatabaseManager {
   constructor(options: DatabaseManagerOptions) {
     this.settings = options.settings;
     this.logger = options.logger.child({ component: "database" });
+    this.hostChannel = options.hostChannel;
     this.openDatabase = options.open ?? (() => this.openFromSettings());
     this.current = options.settings.kind === "none" ? "none" : "connecting";
   }
@@ -131,9 +137,11 @@ export class DatabaseManager {
       if (this.database === undefined) this.database = await this.openDatabase();
       if (this.closed) return;
       await this.database.query("SELECT 1");
-      const report = await migrate(this.database);
-      if (report.applied.length > 0) this.logger.info({ applied: report.applied }, `database schema migrated (${this.database.description})`);
-      for (const warning of report.warnings) this.logger.warn(warning);
+      if (this.database.migratedByHost !== true) {
+        const report = await migrate(this.database);
+        if (report.applied.length > 0) this.logger.info({ applied: report.applied }, `database schema migrated (${this.database.description})`);
+        for (const warning of report.warnings) this.logger.warn(warning);
+      }
       this.connected();
     } catch (error) {
       if (this.closed) return;
@@ -206,6 +214,7 @@ export class DatabaseManager {
         },
       });
     }
+    if (settings.kind === "pglite" && this.hostChannel !== undefined) return new IpcDatabase(this.hostChannel);
     if (settings.kind === "pglite") {
       try {
         this.cleanups.push(lockDataDir(settings.dataDir));

@@ -16,6 +16,7 @@
  * - PHAROS_CACHE_MEMORY_MB          size of the memory cache (default 64)
  * - PHAROS_DB_BOOT_WAIT_SECONDS     how long boot waits for the first database attempt (default 10)
  */
+import cluster from "node:cluster";
 import { join } from "node:path";
 import type Router from "@koa/router";
 import type { Logger } from "pino";
@@ -47,6 +48,7 @@ import { CredentialCipher, credentialSecret } from "./credential-cipher.ts";
 import { DatabaseManager } from "./db-manager.ts";
 import type { DatabaseState } from "./db-manager.ts";
 import { databaseSettings } from "./db-settings.ts";
+import { HOSTED_BY_PRIMARY_ENV, workerChannel } from "./ipc-database.ts";
 import { DEFAULT_MODEL_SYNC_SECONDS, StoredModels } from "./stored-models.ts";
 
 export interface GatewayStoresOptions {
@@ -127,7 +129,9 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
 
   // -- Database.
   const settings = databaseSettings(config, env);
-  const db = new DatabaseManager({ settings, logger });
+  // Cluster workers reach the embedded database through the primary, which hosts it (ipc-database.ts).
+  const hosted = cluster.isWorker && settings.kind === "pglite" && env[HOSTED_BY_PRIMARY_ENV] === "1";
+  const db = new DatabaseManager({ settings, logger, hostChannel: hosted ? workerChannel() : undefined });
   db.start();
   cleanups.push(metrics.observeDbPool("postgresql", settings.kind === "pglite" ? "embedded" : "main", () => {
     const stats = db.poolStats();
