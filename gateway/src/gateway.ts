@@ -5,6 +5,7 @@
  */
 import type Koa from "koa";
 import type { Logger } from "pino";
+import { createAlerting } from "./alerting/alerting.ts";
 import { createApp } from "./app.ts";
 import { ConfigError } from "./config/load.ts";
 import { createGatewayStores } from "./db/gateway-stores.ts";
@@ -106,6 +107,10 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled), keys: stores.keyGuard, cache: stores.cacheStage });
   const observers: RequestObserver[] = [...telemetryObservers(telemetry, logger, metricsEnabled)];
   if (stores.spendObserver !== undefined) observers.push(stores.spendObserver);
+  // Slack alerting (general_settings.alerting): request records, router events, hanging requests.
+  const alerting = createAlerting(loaded, { logger, env, table, database: stores.db });
+  if (alerting !== undefined) observers.push(alerting.observer);
+  const stopRouterAlerts = alerting === undefined ? undefined : router.events.on(alerting.onRouterEvent);
   const health = healthSources(loaded, table, routing.healthChecker, stores);
   const proxy: ProxyDeps = { pipeline, bodyLimitBytes };
   const bootEpochSeconds = Math.floor(Date.now() / 1000);
@@ -123,6 +128,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
       metricsRoutes(routes, () => telemetry.scrape());
     },
     apiRoutes: (routes) => {
+      if (alerting?.trackHanging !== undefined) routes.use(alerting.trackHanging);
       chatCompletionRoutes(routes, proxy);
       completionRoutes(routes, proxy);
       embeddingRoutes(routes, proxy);
@@ -133,6 +139,8 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   });
 
   const close = async (): Promise<void> => {
+    stopRouterAlerts?.();
+    await alerting?.close();
     await stores.close();
     await routing.close();
     await transports.close();

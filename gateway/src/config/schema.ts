@@ -252,6 +252,19 @@ export const alertTypes = [
   "spend_reports",
 ] as const;
 
+/** LiteLLM's general_settings.alerting_args (seconds and counts; see gateway/src/alerting/settings.ts). */
+export const alertingArgsSchema = z.strictObject({
+  daily_report_frequency: positive.optional(),
+  report_check_interval: positive.optional(),
+  budget_alert_ttl: positive.optional(),
+  outage_alert_ttl: positive.optional(),
+  region_outage_alert_ttl: positive.optional(),
+  minor_outage_alert_threshold: positiveInt.optional(),
+  major_outage_alert_threshold: positiveInt.optional(),
+  max_outage_alert_list_size: positiveInt.optional(),
+  log_to_console: bool.optional(),
+});
+
 export const generalSettingsSchema = z.strictObject({
   master_key: z.string().min(1).optional(),
   database_url: z.string().min(1).optional(),
@@ -265,6 +278,7 @@ export const generalSettingsSchema = z.strictObject({
   alerting_threshold: positive.optional(),
   alert_types: z.array(z.enum(alertTypes)).optional(),
   alert_to_webhook_url: z.partialRecord(z.enum(alertTypes), z.union([z.string(), z.array(z.string())])).optional(),
+  alerting_args: alertingArgsSchema.optional(),
   disable_error_logs: bool.optional(),
   disable_spend_logs: bool.optional(),
   background_health_checks: bool.optional(),
@@ -512,6 +526,7 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "litellm_settings.max_budget": "a proxy-wide budget is not implemented yet; use key budgets",
   "litellm_settings.budget_duration": "a proxy-wide budget is not implemented yet; use key budgets",
   "litellm_settings.guardrails": "use the top-level `guardrails:` list",
+  "general_settings.alerting_args.region_outage_alert_ttl": "region outage alerts are not implemented (outage alerts are per deployment)",
   "general_settings.max_response_size_mb": "response size limits are not enforced yet",
   "general_settings.proxy_budget_rescheduler_min_time": "budgets reset on their own schedule",
   "general_settings.proxy_budget_rescheduler_max_time": "budgets reset on their own schedule",
