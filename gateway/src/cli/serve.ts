@@ -103,7 +103,7 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
   // Validate before forking: a bad config fails once, in the foreground.
   const transports = createTransports();
   const { table } = buildTable(loaded, transports, env);
-  const probes = healthSources(loaded, table, startHealthChecker(loaded, table));
+  const probes = healthSources(loaded, table, plan.healthPort === undefined ? undefined : startHealthChecker(loaded, table)); // background probes here only feed the health app
   const sources: HealthSources = {
     deployments: () => probes.deployments(),
     readiness: async () => {
