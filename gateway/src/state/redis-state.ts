@@ -18,6 +18,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
+import { errorClasses } from "../config/schema.ts";
 import type { RedisPool } from "../stores/redis.ts";
 import { MemoryRouterState } from "./memory-state.ts";
 import { minuteOf } from "./router-state.ts";
@@ -57,6 +58,8 @@ interface CooldownMessage {
 }
 
 const COOLDOWNS_KEY = "router:cooldowns";
+/** The failure counters a deployment can have (cooldown-policy.ts: "all" or an error class). */
+const FAILURE_BUCKETS = ["all", ...errorClasses];
 const INSTANCES_KEY = "router:instances";
 const USAGE_TTL_SECONDS = 120;
 /** An instance that has not reported for this long is ignored (its in-flight counts too). */
@@ -162,7 +165,10 @@ export class RedisRouterState implements RouterState {
 
   clearFailures(deploymentId: string): void {
     this.local.clearFailures(deploymentId);
-    // Shared counters expire with their window; another instance may still be counting.
+    // The deployment proved healthy: the shared counters start over too.
+    const client = this.pool.client();
+    if (client === undefined) return;
+    client.del(...FAILURE_BUCKETS.map((bucket) => `router:fail:${deploymentId}:${bucket}`)).catch((error: unknown) => this.debug(error));
   }
 
   // -- usage ----------------------------------------------------------------------------------
