@@ -268,7 +268,8 @@ export async function stackUp(options: StackOptions): Promise<StackState> {
   if (!existsSync(PHAROS_MAIN)) throw new Error(`${PHAROS_MAIN} is missing: npm run build first`);
 
   const env = stackEnv(options.envFile);
-  const compose = readCompose(join(REPO_ROOT, "docker-compose.yml"), env);
+  // As docker-compose does: the shell's variables win over the env file's for interpolation.
+  const compose = readCompose(join(REPO_ROOT, "docker-compose.yml"), { ...env, ...process.env });
   const plan = portPlan(options.portBase, options.gateways);
   const addresses = addressTable(plan);
   const processes: StartedProcess[] = [];
