@@ -139,6 +139,32 @@ describe("SIGTERM", () => {
     expect(exitCode).toBe(0);
   });
 
+  it("cuts what is still running at the grace deadline (--drain-timeout) and exits 0", async () => {
+    const mock = await startMock({ chunkDelayMs: 400 });
+    const gateway = await startGateway({ config: config(mock), args: ["--drain-timeout", "1"], env: NO_DB });
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "g", stream: true, messages: [{ role: "user", content: "hello" }] }),
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const exited = gateway.stop("SIGTERM");
+    let text = "";
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+    } catch {
+      // The connection was closed under the stream at the deadline.
+    }
+    // The stream needed ~3.6 s more; the drain gave it 1 s.
+    expect(text).not.toContain("[DONE]");
+    expect(await exited).toBe(0);
+  });
+
   it("lets a stream in flight finish, then exits 0 (two workers)", async () => {
     const mock = await startMock({ chunkDelayMs: 150 });
     const gateway = await startGateway({ config: config(mock), args: ["--num-workers", "2"], env: NO_DB, readyTimeoutMs: 60_000 });
