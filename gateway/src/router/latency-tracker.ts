@@ -13,23 +13,33 @@ class Series {
   private readonly times = new Float64Array(SAMPLES);
   private size = 0;
   private next = 0;
+  /** The mean last computed, valid until a sample is added or the oldest one counted expires. */
+  private cached: number | undefined;
+  private validUntil = -Infinity;
 
   add(ms: number, now: number): void {
     this.values[this.next] = ms;
     this.times[this.next] = now;
     this.next = (this.next + 1) % SAMPLES;
     if (this.size < SAMPLES) this.size += 1;
+    this.validUntil = -Infinity;
   }
 
   mean(now: number, ttlMs: number): number | undefined {
+    if (now < this.validUntil) return this.cached;
     let sum = 0;
     let count = 0;
+    let oldest = Infinity;
     for (let i = 0; i < this.size; i++) {
-      if (now - this.times[i]! > ttlMs) continue;
+      const at = this.times[i]!;
+      if (now - at > ttlMs) continue;
       sum += this.values[i]!;
       count += 1;
+      oldest = Math.min(oldest, at);
     }
-    return count === 0 ? undefined : sum / count;
+    this.cached = count === 0 ? undefined : sum / count;
+    this.validUntil = count === 0 ? Infinity : oldest + ttlMs;
+    return this.cached;
   }
 }
 
