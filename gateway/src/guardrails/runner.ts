@@ -5,7 +5,9 @@
  * - a scanner that throws, and every scanner still waiting when the deadline has passed, fails
  *   open (skipped) or closed (the phase blocks with reason "unavailable"), as configured.
  * Scanners are synchronous, so the deadline is checked between scanners: a scanner that started
- * in time finishes, and its verdict counts.
+ * in time finishes, and its verdict counts. The deadline bounds the scanning work: when the
+ * wall clock says it passed, the process CPU time since the phase began must confirm it, so a
+ * process that was merely descheduled (an overloaded host) does not fail a request.
  * Time spent per scanner is accumulated in a ledger that is recorded once per request.
  */
 import type { BlockReason, Phase, RedactSpan, Scanner, ScanText, Verdict } from "./scanner.ts";
@@ -69,6 +71,12 @@ export class ScanLedger {
 
 const NO_SKIPS: readonly Scanner[] = [];
 
+/** Milliseconds of CPU (user + system) the process used since `since`. */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
 function unavailable(scanner: Scanner): Block {
   return { scanner, reason: "unavailable", score: 1, detail: "deadline or failure", params: undefined };
 }
@@ -79,13 +87,14 @@ function unavailable(scanner: Scanner): Block {
  */
 export function runPhase(scanners: readonly Scanner[], textFor: (scanner: Scanner) => ScanText, deadlineMs: number, ledger: ScanLedger): PhaseOutcome {
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const deadline = started + deadlineMs;
   let redactions: Map<ScanText, RedactSpan[]> | undefined;
   let skipped: Scanner[] | undefined;
   let before = started;
   for (let index = 0; index < scanners.length; index++) {
     const scanner = scanners[index]!;
-    if (before > deadline) {
+    if (before > deadline && cpuMs(cpuStarted) > deadlineMs) {
       // Late: this scanner and the rest do not run.
       for (let rest = index; rest < scanners.length; rest++) {
         const late = scanners[rest]!;

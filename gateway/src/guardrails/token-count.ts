@@ -7,7 +7,7 @@
  *
  * Also meant for `router_settings.enable_pre_call_checks` (comparing a prompt with
  * `model_info.max_input_tokens`): `exceedsTokens` answers without tokenizing when the UTF-8 size
- * alone settles it (a token is at least one byte).
+ * alone settles it (a token is at least one byte), and otherwise tokenizes only as much as needed.
  */
 import { createRequire } from "node:module";
 
@@ -16,7 +16,6 @@ export type EncodingName = (typeof ENCODINGS)[number];
 
 interface Encoding {
   countTokens(input: string, options?: { disallowedSpecial?: Set<string> }): number;
-  isWithinTokenLimit(input: string, limit: number, options?: { disallowedSpecial?: Set<string> }): false | number;
 }
 
 const require = createRequire(import.meta.url);
@@ -51,11 +50,39 @@ export function countTokens(text: string, name: EncodingName): number {
 }
 
 /**
- * The token count when it is over `limit`, otherwise false. Texts whose UTF-8 size is within the
- * limit are not tokenized at all; others stop tokenizing once the limit is passed.
+ * Where the tiktoken pre-tokenizers (cl100k, o200k) start a new piece for sure: a space after a
+ * non-space and before a letter (" word"). Pieces are encoded independently, so token counts
+ * add up exactly across such a cut (checked in token-count.test.ts).
+ */
+const PIECE_START = /(?<=\S) (?=\p{L})/gu;
+
+function pieceStartAtOrAfter(text: string, index: number): number {
+  PIECE_START.lastIndex = index;
+  return PIECE_START.exec(text)?.index ?? text.length;
+}
+
+/**
+ * Whether `text` has more than `limit` tokens: the count (at least limit + 1; exact when the
+ * whole text had to be tokenized) or false. A token is at least one byte, so a text within the
+ * limit in UTF-8 bytes is not tokenized at all; otherwise it is tokenized a growing prefix at a
+ * time, and the untokenized rest counted at one token per byte, until that bound fits in the
+ * limit (usually after a few hundred characters) or the prefix alone exceeds it.
  */
 export function exceedsTokens(text: string, limit: number, name: EncodingName): number | false {
-  if (text.length <= limit && Buffer.byteLength(text, "utf8") <= limit) return false;
-  const within = encoding(name).isWithinTokenLimit(text, limit, AS_TEXT);
-  return within === false ? countTokens(text, name) : false;
+  let remainingBytes = Buffer.byteLength(text, "utf8");
+  if (remainingBytes <= limit) return false;
+  let counted = 0;
+  let offset = 0;
+  let step = Math.max(256, 2 * (remainingBytes - limit));
+  while (offset < text.length) {
+    const end = offset + step >= text.length ? text.length : pieceStartAtOrAfter(text, offset + step);
+    const segment = text.slice(offset, end);
+    counted += countTokens(segment, name);
+    remainingBytes -= Buffer.byteLength(segment, "utf8");
+    offset = end;
+    if (counted > limit) return counted;
+    if (counted + remainingBytes <= limit) return false;
+    step *= 2;
+  }
+  return false;
 }

@@ -18,9 +18,13 @@ export interface WordIndex {
   readonly hasCjk: boolean;
 }
 
+/** ASCII letters and digits (1) by character code. */
+const ASCII_WORD = new Uint8Array(128);
+for (let code = 0; code < 128; code++) ASCII_WORD[code] = (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || (code >= 65 && code <= 90) ? 1 : 0;
+
 function isWordCode(code: number): boolean {
-  if (code < 0xc0) return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || (code >= 65 && code <= 90);
-  if (code <= 0x2af) return code !== 0xd7 && code !== 0xf7;
+  if (code < 128) return ASCII_WORD[code] === 1;
+  if (code <= 0x2af) return code >= 0xc0 && code !== 0xd7 && code !== 0xf7;
   return (code >= 0x300 && code <= 0x52f) || (code >= 0x1e00 && code <= 0x1eff);
 }
 
@@ -49,9 +53,10 @@ export function indexWords(text: string): WordIndex {
   let hasCjk = false;
   let start = -1;
   let hash = FNV_OFFSET;
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
-    if (isWordCode(code)) {
+    if (code < 128 ? ASCII_WORD[code] === 1 : isWordCode(code)) {
       if (start < 0) {
         start = i;
         hash = FNV_OFFSET;

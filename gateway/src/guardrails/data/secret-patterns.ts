@@ -1,58 +1,67 @@
 /**
  * Secrets' patterns: credential formats of the major clouds and SaaS, private keys, JWTs,
- * passwords in URLs and in assignments. Each pattern is a named group of one combined regex
- * (one pass over the text); a `<name>_value` group, when present, is the part to redact.
- * Formats follow the providers' documented prefixes and lengths.
+ * passwords in URLs and in assignments. A pattern runs only when the text contains one of its
+ * needles (a literal every match contains; all needles are found in one regex pass), or, for
+ * patterns that start with a keyword, only where one of its anchor words occurs (word index). A `<name>_value` group, when present,
+ * is the part to redact. Formats follow the providers' documented prefixes and lengths.
  */
 
 export interface SecretPattern {
   readonly id: string;
   readonly source: string;
+  /** Literals (case-sensitive) one of which every match contains; none: the pattern always runs. */
+  readonly needles: readonly string[];
+  /** Instead of needles: the (lowercase) words a match starts with; tried only where they occur. */
+  readonly anchors: readonly string[];
 }
 
-const p = (id: string, source: string): SecretPattern => ({ id, source });
+/** A pattern with needles ("" for none: it always runs). */
+const p = (id: string, needles: string, source: string): SecretPattern => ({ id, source, needles: needles === "" ? [] : needles.split("|"), anchors: [] });
+/** A pattern that starts with one of `anchors` (whole words, any case). */
+const w = (id: string, anchors: string, source: string): SecretPattern => ({ id, source, needles: [], anchors: anchors.split("|") });
 
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
   // -- private keys and tokens with a self-describing shape --------------------------------------
-  p("private_key", String.raw`-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----`),
-  p("jwt", String.raw`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`),
+  p("private_key", "PRIVATE KEY", String.raw`-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----`),
+  p("jwt", "eyJ", String.raw`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`),
   // -- clouds -------------------------------------------------------------------------------------
-  p("aws_access_key", String.raw`\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b`),
-  p("aws_secret_key", String.raw`(?i:aws)[\w .-]{0,20}?(?i:secret)[\w .-]{0,20}?["']?\s*[:=]\s*["']?(?<aws_secret_key_value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])`),
-  p("gcp_api_key", String.raw`\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`),
-  p("gcp_service_account", String.raw`"private_key_id"\s*:\s*"(?<gcp_service_account_value>[0-9a-f]{40})"`),
-  p("azure_storage_key", String.raw`AccountKey=(?<azure_storage_key_value>[A-Za-z0-9+/]{86}==)`),
-  p("azure_sas_token", String.raw`[?&]sig=(?<azure_sas_token_value>[A-Za-z0-9%/+]{30,}={0,2})`),
-  p("digitalocean_token", String.raw`\bdo[por]_v1_[a-f0-9]{64}\b`),
-  p("databricks_token", String.raw`\bdapi[a-h0-9]{32}\b`),
+  p("aws_access_key", "AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA", String.raw`\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b`),
+  w("aws_secret_key", "aws", String.raw`(?i:aws)[\w .-]{0,20}?(?i:secret)[\w .-]{0,20}?["']?\s*[:=]\s*["']?(?<aws_secret_key_value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])`),
+  p("gcp_api_key", "AIza", String.raw`\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`),
+  p("gcp_service_account", "private_key_id", String.raw`"private_key_id"\s*:\s*"(?<gcp_service_account_value>[0-9a-f]{40})"`),
+  p("azure_storage_key", "AccountKey=", String.raw`AccountKey=(?<azure_storage_key_value>[A-Za-z0-9+/]{86}==)`),
+  p("azure_sas_token", "sig=", String.raw`[?&]sig=(?<azure_sas_token_value>[A-Za-z0-9%/+]{30,}={0,2})`),
+  p("digitalocean_token", "_v1_", String.raw`\bdo[por]_v1_[a-f0-9]{64}\b`),
+  p("databricks_token", "dapi", String.raw`\bdapi[a-h0-9]{32}\b`),
   // -- AI providers --------------------------------------------------------------------------------
-  p("anthropic_key", String.raw`\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,}`),
-  p("openai_key", String.raw`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}|\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}`),
-  p("sk_key", String.raw`\bsk-[A-Za-z0-9]{20,}\b`),
-  p("huggingface_token", String.raw`\bhf_[A-Za-z]{34}\b`),
+  p("anthropic_key", "sk-ant-", String.raw`\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,}`),
+  p("openai_key", "sk-", String.raw`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}|\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}`),
+  p("sk_key", "sk-", String.raw`\bsk-[A-Za-z0-9]{20,}\b`),
+  p("huggingface_token", "hf_", String.raw`\bhf_[A-Za-z]{34}\b`),
   // -- code hosting and package registries ---------------------------------------------------------
-  p("github_token", String.raw`\bgh[pousr]_[A-Za-z0-9]{36,255}\b|\bgithub_pat_[A-Za-z0-9_]{60,255}\b`),
-  p("gitlab_token", String.raw`\bglpat-[A-Za-z0-9_-]{20,}`),
-  p("npm_token", String.raw`\bnpm_[A-Za-z0-9]{36}\b`),
-  p("pypi_token", String.raw`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`),
-  p("atlassian_token", String.raw`\bATATT3[A-Za-z0-9_=-]{100,}`),
+  p("github_token", "ghp_|gho_|ghu_|ghs_|ghr_|github_pat_", String.raw`\bgh[pousr]_[A-Za-z0-9]{36,255}\b|\bgithub_pat_[A-Za-z0-9_]{60,255}\b`),
+  p("gitlab_token", "glpat-", String.raw`\bglpat-[A-Za-z0-9_-]{20,}`),
+  p("npm_token", "npm_", String.raw`\bnpm_[A-Za-z0-9]{36}\b`),
+  p("pypi_token", "pypi-", String.raw`\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`),
+  p("atlassian_token", "ATATT3", String.raw`\bATATT3[A-Za-z0-9_=-]{100,}`),
   // -- SaaS ------------------------------------------------------------------------------------------
-  p("slack_token", String.raw`\bxox[abposr]-[A-Za-z0-9-]{10,}`),
-  p("slack_webhook", String.raw`https://hooks\.slack\.com/(?:services|workflows)/(?<slack_webhook_value>[A-Za-z0-9/_-]{20,})`),
-  p("stripe_key", String.raw`\b(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{20,}\b`),
-  p("sendgrid_key", String.raw`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])`),
-  p("twilio_key", String.raw`\bSK[0-9a-fA-F]{32}\b`),
-  p("mailgun_key", String.raw`\bkey-[0-9a-zA-Z]{32}\b`),
-  p("mailchimp_key", String.raw`\b[0-9a-f]{32}-us\d{1,2}\b`),
-  p("shopify_token", String.raw`\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b`),
-  p("square_token", String.raw`\bsq0(?:atp|csp)-[0-9A-Za-z_-]{22,43}`),
-  p("discord_token", String.raw`\b[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,38}(?![\w-])`),
-  p("telegram_token", String.raw`(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![\w-])`),
+  p("slack_token", "xox", String.raw`\bxox[abposr]-[A-Za-z0-9-]{10,}`),
+  p("slack_webhook", "hooks.slack.com", String.raw`https://hooks\.slack\.com/(?:services|workflows)/(?<slack_webhook_value>[A-Za-z0-9/_-]{20,})`),
+  p("stripe_key", "_live_|_test_", String.raw`\b(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{20,}\b`),
+  p("sendgrid_key", "SG.", String.raw`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])`),
+  p("twilio_key", "SK", String.raw`\bSK[0-9a-fA-F]{32}\b`),
+  p("mailgun_key", "key-", String.raw`\bkey-[0-9a-zA-Z]{32}\b`),
+  p("mailchimp_key", "-us", String.raw`\b[0-9a-f]{32}-us\d{1,2}\b`),
+  p("shopify_token", "shp", String.raw`\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b`),
+  p("square_token", "sq0", String.raw`\bsq0(?:atp|csp)-[0-9A-Za-z_-]{22,43}`),
+  // No literal in common: a cheap regex (it fails fast: few words start with M, N or O and run 24 characters).
+  p("discord_token", "", String.raw`\b[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,38}(?![\w-])`),
+  p("telegram_token", ":AA", String.raw`(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![\w-])`),
   // -- passwords -------------------------------------------------------------------------------------
-  p("password_in_url", String.raw`\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s:/@"'<>]{1,64}:(?<password_in_url_value>[^\s/@"'<>]{1,128})@[\w.-]`),
-  p("basic_auth", String.raw`(?i:authorization)["']?\s*[:=]\s*["']?(?i:basic)\s+(?<basic_auth_value>[A-Za-z0-9+/]{8,}={0,2})`),
-  p("bearer_token", String.raw`(?i:bearer)\s+(?<bearer_token_value>[A-Za-z0-9_.~+/-]{20,}={0,2})`),
-  p("assignment", String.raw`\b(?i:password|passwd|pwd|pass|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|client[_-]?secret|secret[_-]?key|private[_-]?key|token)["']?\s*[:=]\s*["']?(?<assignment_value>[^\s"',;}{)(\]\[<>]{8,128})`),
+  p("password_in_url", "://", String.raw`\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s:/@"'<>]{1,64}:(?<password_in_url_value>[^\s/@"'<>]{1,128})@[\w.-]`),
+  w("basic_auth", "authorization", String.raw`(?i:authorization)["']?\s*[:=]\s*["']?(?i:basic)\s+(?<basic_auth_value>[A-Za-z0-9+/]{8,}={0,2})`),
+  w("bearer_token", "bearer", String.raw`(?i:bearer)\s+(?<bearer_token_value>[A-Za-z0-9_.~+/-]{20,}={0,2})`),
+  w("assignment", "password|passwd|pwd|pass|secret|api|apikey|access|auth|client|private|token", String.raw`(?<![A-Za-z0-9])(?i:password|passwd|pwd|pass|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|client[_-]?secret|secret[_-]?key|private[_-]?key|token)["']?\s*[:=]\s*["']?(?<assignment_value>[^\s"',;}{)(\]\[<>]{8,128})`),
 ];
 
 /** Values that are obviously placeholders, not secrets (in assignments and URLs). */

@@ -8,10 +8,10 @@
  */
 import { createHash } from "node:crypto";
 import { PLACEHOLDER, SECRET_PATTERNS } from "../data/secret-patterns.ts";
-import type { SecretPattern } from "../data/secret-patterns.ts";
 import { ALLOW } from "../scanner.ts";
 import type { RedactSpan, Scanner, ScannerSettings, ScanText, Verdict } from "../scanner.ts";
-import { base64Runs } from "../word-index.ts";
+import { escapeRegExp } from "../term-pattern.ts";
+import { anchorMap, base64Runs } from "../word-index.ts";
 
 export interface SecretsOptions {
   readonly redact?: boolean;
@@ -27,11 +27,53 @@ export interface SecretFinding {
 
 /** Kinds whose value is free text: it must look random, not like a word. */
 const FREE_FORM = new Set(["assignment", "password_in_url", "bearer_token", "basic_auth"]);
-const combine = (patterns: readonly SecretPattern[], flags: string): RegExp => new RegExp(patterns.map((pattern) => `(?<${pattern.id}>${pattern.source})`).join("|"), flags);
-const COMBINED = combine(SECRET_PATTERNS, "dg");
+
+interface CompiledPattern {
+  readonly id: string;
+  /** Global, with indices (for the `<id>_value` group). */
+  readonly regex: RegExp;
+}
+
+type AnchoredPattern = CompiledPattern & { readonly anchors: readonly string[]; readonly sticky: RegExp };
+
+const needled = SECRET_PATTERNS.filter((item) => item.anchors.length === 0 && item.needles.length > 0).map((pattern) => ({ pattern, compiled: { id: pattern.id, regex: new RegExp(pattern.source, "dg") } }));
+const ALWAYS: readonly CompiledPattern[] = SECRET_PATTERNS.filter((item) => item.anchors.length === 0 && item.needles.length === 0).map((pattern) => ({ id: pattern.id, regex: new RegExp(pattern.source, "dg") }));
+/** Needle → the patterns to run when it occurs (those of every needle it contains: "sk-ant-" ⊃ "sk-"). */
+const byNeedle = new Map<string, CompiledPattern[]>();
+for (const { pattern } of needled) {
+  for (const needle of pattern.needles) {
+    byNeedle.set(
+      needle,
+      needled.filter((other) => other.pattern.needles.some((inner) => needle.includes(inner))).map((other) => other.compiled),
+    );
+  }
+}
+/** One pass finds which needles occur (longest first). */
+const NEEDLES = new RegExp(
+  [...byNeedle.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join("|"),
+  "g",
+);
+const ANCHORED = anchorMap<AnchoredPattern>(
+  SECRET_PATTERNS.filter((item) => item.anchors.length > 0).map((pattern) => ({ id: pattern.id, anchors: pattern.anchors, regex: new RegExp(pattern.source, "dg"), sticky: new RegExp(pattern.source, "dy") })),
+);
+
+/** The patterns worth running on a text: those whose needle occurs in it, and the needle-less. */
+function candidatePatterns(text: string): Set<CompiledPattern> {
+  const found = new Set<CompiledPattern>(ALWAYS);
+  NEEDLES.lastIndex = 0;
+  for (let match = NEEDLES.exec(text); match !== null; match = NEEDLES.exec(text)) for (const pattern of byNeedle.get(match[0])!) found.add(pattern);
+  return found;
+}
+
 /** The formats with a recognizable shape: tried on a free-form value to name what it is. */
-const SPECIFIC = combine(SECRET_PATTERNS.filter((pattern) => !FREE_FORM.has(pattern.id)), "");
-const IDS = SECRET_PATTERNS.map((pattern) => pattern.id);
+const SPECIFIC = SECRET_PATTERNS.filter((pattern) => !FREE_FORM.has(pattern.id)).map((pattern) => ({ id: pattern.id, regex: new RegExp(pattern.source) }));
+
+function specificKind(value: string): string | undefined {
+  return SPECIFIC.find((pattern) => pattern.regex.test(value))?.id;
+}
 
 const MIN_ENTROPY_RUN = 20;
 const MAX_ENTROPY_RUN = 128;
@@ -85,26 +127,48 @@ function isValuePosition(text: string, start: number): boolean {
   return i >= 0 && VALUE_PREFIX.has(text[i]!);
 }
 
-/** Every secret in `text` (positions of the part to redact), in order. */
+/** Every secret in `text` (positions of the part to redact), in order, without overlaps. */
 export function findSecrets(input: ScanText, highEntropyStrings: boolean): SecretFinding[] {
   const text = input.text;
-  const found: SecretFinding[] = [];
-  COMBINED.lastIndex = 0;
-  for (let match = COMBINED.exec(text); match !== null; match = COMBINED.exec(text)) {
-    const groups = match.indices!.groups!;
-    const kind = IDS.find((id) => groups[id] !== undefined) ?? "secret";
-    const [start, end] = groups[`${kind}_value`] ?? groups[kind]!;
-    if (!FREE_FORM.has(kind)) {
-      found.push({ kind, start, end });
-      continue;
+  let found: SecretFinding[] = [];
+  const add = (id: string, match: RegExpExecArray): void => {
+    const [start, end] = match.indices!.groups?.[`${id}_value`] ?? match.indices![0]!;
+    if (!FREE_FORM.has(id)) {
+      found.push({ kind: id, start, end });
+      return;
     }
     const value = text.slice(start, end);
-    const specific = SPECIFIC.exec(value)?.groups;
-    const named = specific === undefined ? undefined : IDS.find((id) => specific[id] !== undefined);
+    const named = specificKind(value);
     if (named !== undefined) found.push({ kind: named, start, end });
-    else if (looksSecret(value)) found.push({ kind, start, end });
+    else if (looksSecret(value)) found.push({ kind: id, start, end });
+  };
+  for (const pattern of candidatePatterns(text)) {
+    const regex = pattern.regex;
+    regex.lastIndex = 0;
+    for (let match = regex.exec(text); match !== null; match = regex.exec(text)) add(pattern.id, match);
   }
-  if (highEntropyStrings && text.length === input.lower.length) {
+  // Keyword patterns, tried where their first word occurs (the index's offsets are the text's
+  // unless lowercasing changed its length; then they run on the whole text).
+  const aligned = text.length === input.lower.length;
+  if (aligned) {
+    const { count, starts, hashes } = input.words;
+    for (let i = 0; i < count; i++) {
+      const patterns = ANCHORED.get(hashes[i]!);
+      if (patterns === undefined) continue;
+      for (const pattern of patterns) {
+        pattern.sticky.lastIndex = starts[i]!;
+        const match = pattern.sticky.exec(text);
+        if (match !== null) add(pattern.id, match);
+      }
+    }
+  } else {
+    for (const pattern of new Set([...ANCHORED.values()].flat())) {
+      pattern.regex.lastIndex = 0;
+      for (let match = pattern.regex.exec(text); match !== null; match = pattern.regex.exec(text)) add(pattern.id, match);
+    }
+  }
+  if (found.length > 1) found = withoutOverlaps(found);
+  if (highEntropyStrings && aligned) {
     for (const [start, end] of base64Runs(text, input.words, MIN_ENTROPY_RUN)) {
       if (end - start > MAX_ENTROPY_RUN || !isValuePosition(text, start)) continue;
       if (found.some((finding) => finding.start < end && start < finding.end)) continue;
@@ -112,6 +176,18 @@ export function findSecrets(input: ScanText, highEntropyStrings: boolean): Secre
     }
   }
   return found;
+}
+
+/** Sorted by position; of overlapping findings, the first (then the longest) wins. */
+function withoutOverlaps(findings: SecretFinding[]): SecretFinding[] {
+  findings.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: SecretFinding[] = [];
+  for (const finding of findings) {
+    const last = kept.at(-1);
+    if (last !== undefined && finding.start < last.end) continue;
+    kept.push(finding);
+  }
+  return kept;
 }
 
 function replacement(mode: "all" | "partial" | "hash", kind: string, secret: string): string {

@@ -47,3 +47,24 @@ describe("TokenLimit", () => {
     expect(scanner.scan(new ScanText("hello ".repeat(4200))).action).toBe("block");
   });
 });
+
+describe("partial tokenization", () => {
+  const english = "The keeper climbed the stairs at dusk, trimmed the wick and wound the clockwork. ".repeat(80);
+  const mixed = "Người gác hải đăng leo cầu thang lúc hoàng hôn. 灯台守は夕暮れに階段を上った。 Le gardien monte l'escalier. ".repeat(60);
+
+  it("adds up exactly across the cuts it makes (counts match a whole-text count)", () => {
+    for (const encodingName of ["cl100k_base", "o200k_base"] as const) {
+      for (const text of [english, mixed]) {
+        const total = countTokens(text, encodingName);
+        // Just over the total: tokenizing everything proves it is within; just under: over.
+        expect(exceedsTokens(text, total, encodingName)).toBe(false);
+        expect(exceedsTokens(text, total - 1, encodingName)).toBeGreaterThan(total - 1);
+      }
+    }
+  });
+
+  it("decides a text a little over the byte budget without tokenizing all of it", () => {
+    const limit = Buffer.byteLength(english) - 50;
+    expect(exceedsTokens(english, limit, "cl100k_base")).toBe(false);
+  });
+});

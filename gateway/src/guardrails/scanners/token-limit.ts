@@ -29,7 +29,7 @@ export function tokenLimit(settings: ScannerSettings, options: TokenLimitOptions
       const budget = limit - input.parts * TOKENS_PER_MESSAGE;
       const over = exceedsTokens(input.text, Math.max(0, budget), fixed ?? encodingForModel(input.model));
       if (over === false) return allow(0);
-      return { action: "block", score: 1, reason: "token_limit", detail: `${over + input.parts * TOKENS_PER_MESSAGE} tokens`, params: { limit } };
+      return { action: "block", score: 1, reason: "token_limit", detail: `over ${limit} tokens`, params: { limit } };
     },
   };
 }
