@@ -73,13 +73,13 @@ export function buildTable(loaded: LoadedConfig, transports: TransportSource, en
 }
 
 /** With background health checks on, /health answers from their cached state instead of probing. */
-export function healthSources(loaded: LoadedConfig, table: DeploymentTable, checker?: HealthChecker, stores?: GatewayStores): HealthSources {
+export function healthSources(loaded: LoadedConfig, table: DeploymentTable, checker?: HealthChecker, database?: Pick<GatewayStores, "readiness">): HealthSources {
   const config = loaded.config;
   const probeTimeoutMs = (config.health_check?.health_check_timeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS) * 1000;
   const cache = config.litellm_settings.cache === true ? (config.litellm_settings.cache_params?.type ?? "local") : null;
   return {
     readiness: async (): Promise<ReadinessReport> => {
-      const db = (await stores?.readiness()) ?? { ready: true, db: "Not connected" };
+      const db = (await database?.readiness()) ?? { ready: true, db: "Not connected" };
       return {
         ready: db.ready,
         body: { status: db.ready ? "healthy" : "unhealthy", db: db.db, ...(db.dbError === undefined ? {} : { db_error: db.dbError }), cache, litellm_version: PHAROS_VERSION, pharos_version: PHAROS_VERSION },

@@ -20,6 +20,15 @@ import { PostgresDatabase } from "./postgres.ts";
 
 export type DatabaseState = "none" | "connecting" | "connected" | "disconnected";
 
+/** What /health/readiness says about the database. */
+export interface DatabaseReadiness {
+  /** False when the database is required (allow_requests_on_db_unavailable off) and down. */
+  readonly ready: boolean;
+  /** connected | disconnected | "Not connected" (no database configured, LiteLLM's wording). */
+  readonly db: string;
+  readonly dbError?: string;
+}
+
 export class DatabaseUnavailableError extends Error {
   constructor(reason: string) {
     super(`the database is unavailable: ${reason}`);
@@ -110,6 +119,15 @@ export class DatabaseManager {
       if (isConnectivityError(error)) this.lost(error);
       throw error;
     }
+  }
+
+  /** For readiness: waits (at most `waitMs`) for the first attempt while still connecting. */
+  async readiness(waitMs: number): Promise<DatabaseReadiness> {
+    if (this.current === "connecting") await this.settled(waitMs);
+    const state = this.current;
+    if (state === "none") return { ready: true, db: "Not connected" };
+    if (state === "connected") return { ready: true, db: "connected" };
+    return { ready: this.settings.allowRequestsOnUnavailable, db: "disconnected", ...(this.lastError === undefined ? {} : { dbError: this.lastError }) };
   }
 
   poolStats(): PoolStats | undefined {

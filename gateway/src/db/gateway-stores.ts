@@ -46,7 +46,7 @@ import type { RedisSettings } from "../stores/redis.ts";
 import type { PharosMetrics } from "../telemetry/metrics.ts";
 import { CredentialCipher, credentialSecret } from "./credential-cipher.ts";
 import { DatabaseManager } from "./db-manager.ts";
-import type { DatabaseState } from "./db-manager.ts";
+import type { DatabaseReadiness } from "./db-manager.ts";
 import { databaseSettings } from "./db-settings.ts";
 import { HOSTED_BY_PRIMARY_ENV, workerChannel } from "./ipc-database.ts";
 import { DEFAULT_MODEL_SYNC_SECONDS, StoredModels } from "./stored-models.ts";
@@ -59,14 +59,6 @@ export interface GatewayStoresOptions {
   readonly logger: Logger;
   readonly metrics: PharosMetrics;
   readonly bodyLimitBytes: number;
-}
-
-export interface DatabaseReadiness {
-  /** False when the database is required (allow_requests_on_db_unavailable off) and down. */
-  readonly ready: boolean;
-  /** connected | disconnected | "Not connected" (no database configured, LiteLLM's wording). */
-  readonly db: string;
-  readonly dbError?: string;
 }
 
 export interface GatewayStores {
@@ -242,8 +234,6 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
   // Callers that never await `ready` must not see an unhandled rejection; those that do still get it.
   ready.catch(() => undefined);
 
-  const dbWord = (state: DatabaseState): string => (state === "none" ? "Not connected" : state === "connected" ? "connected" : "disconnected");
-
   return {
     db,
     keyResolver: hasDb ? keyCache : undefined,
@@ -262,16 +252,7 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
       spendRoutes(router, new SpendQueries(db));
       modelAdminRoutes(router, { table, stored: storedModels });
     },
-    async readiness() {
-      if (db.state === "connecting") await db.settled(bootWaitMs);
-      const state = db.state;
-      const down = hasDb && state !== "connected";
-      return {
-        ready: !down || settings.allowRequestsOnUnavailable,
-        db: dbWord(state),
-        ...(down && db.reason !== undefined ? { dbError: db.reason } : {}),
-      };
-    },
+    readiness: () => db.readiness(bootWaitMs),
     ready,
     async close() {
       for (const cleanup of cleanups.reverse()) {

@@ -7,7 +7,8 @@
  *
  * Wiring (cli/serve.ts, primary, before forking): `const dbHost = createDatabaseHost(loaded,
  * env, logger)`, then `dbHost?.onMessage(worker, message)` in runPrimary's onMessage, and
- * `dbHost?.close()` on shutdown. The host sets PHAROS_DB_HOSTED_BY_PRIMARY=1 in the primary's
+ * `dbHost?.close()` on shutdown, and `healthSources(loaded, table, checker, dbHost)` for the
+ * health app's readiness. The host sets PHAROS_DB_HOSTED_BY_PRIMARY=1 in the primary's
  * environment, which forked workers inherit: only then do they use the channel (otherwise
  * each worker opens the data directory itself, and all but one fall back to a private copy,
  * loudly).
@@ -19,6 +20,7 @@ import type { Logger } from "pino";
 import type { LoadedConfig } from "../config/load.ts";
 import type { Database, PoolStats, Queryable, QueryResult, Statement } from "./database.ts";
 import { DatabaseManager } from "./db-manager.ts";
+import type { DatabaseReadiness } from "./db-manager.ts";
 import { databaseSettings } from "./db-settings.ts";
 
 export const DB_REQUEST = "pharos-db";
@@ -26,6 +28,7 @@ export const DB_REQUEST = "pharos-db";
 export const HOSTED_BY_PRIMARY_ENV = "PHAROS_DB_HOSTED_BY_PRIMARY";
 export const DB_REPLY = "pharos-db-reply";
 const REPLY_TIMEOUT_MS = 5000;
+const READINESS_WAIT_MS = 10_000;
 
 type Operation = { readonly op: "query"; readonly text: string; readonly params?: readonly unknown[] } | { readonly op: "exec"; readonly text: string } | { readonly op: "transaction"; readonly statements: readonly Statement[] } | { readonly op: "stats" };
 
@@ -180,6 +183,11 @@ export class DatabaseHost {
       case "stats":
         return Promise.resolve(this.manager.poolStats() ?? { max: 1, total: 0, idle: 0, inUse: 0, waiting: 0 });
     }
+  }
+
+  /** For the primary's /health/readiness (the separate health app). */
+  readiness(): Promise<DatabaseReadiness> {
+    return this.manager.readiness(READINESS_WAIT_MS);
   }
 
   close(): Promise<void> {

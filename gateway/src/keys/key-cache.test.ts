@@ -136,7 +136,7 @@ describe("the key guard", () => {
       const auth = await t.cache.resolve(key.keyHash, ctx);
       return {
         state: { auth, usage: undefined, cacheResult: undefined },
-        set: (values: Record<string, string>) => Object.assign(headers, values),
+        set: (name: string | Record<string, string>, value?: string) => (typeof name === "string" ? (headers[name] = value!) : Object.assign(headers, name)),
         res: { once: () => undefined },
       } as unknown as PharosContext;
     };
@@ -171,6 +171,7 @@ describe("the key guard", () => {
     const { guard, context, headers } = guardFor(record({ rpmLimit: 1 }));
     await admit(guard, await context(), "gpt-mock");
     expect(headers["x-ratelimit-limit-requests"]).toBe("1");
+    expect(headers["x-litellm-key-spend"]).toBe("0");
     const error = await rejection(admit(guard, await context(), "gpt-mock"));
     expect(error.status).toBe(429);
     expect(error.headers?.["x-ratelimit-remaining-requests"]).toBe("0");

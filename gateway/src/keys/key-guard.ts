@@ -6,6 +6,7 @@
  *    spend = what the database holds + what this process has queued and not yet written;
  *    a period that ended counts from 0 at once (the database row is reset by the sweep);
  * 3. rpm / tpm / parallel limits (rate-limiter.ts) → 429 with `x-ratelimit-*` and Retry-After.
+ * Admitted calls carry `x-litellm-key-spend` (the key's spend before this call).
  * The parallel slot is freed, and the tokens counted, when the response ends.
  */
 import { GatewayError } from "../errors.ts";
@@ -23,6 +24,9 @@ export interface KeyGuardOptions {
   /** Called when a limit refuses a request (metrics). */
   readonly onRateLimited?: (group: string, kind: LimitKind) => void;
 }
+
+/** LiteLLM's header: the key's spend (USD) before this request. */
+export const KEY_SPEND_HEADER = "x-litellm-key-spend";
 
 const LIMIT_NAMES: Record<LimitKind, string> = { rpm: "requests per minute (rpm_limit)", tpm: "tokens per minute (tpm_limit)", parallel: "parallel requests (max_parallel_requests)" };
 
@@ -59,7 +63,8 @@ export class KeyGuard {
     if (auth.kind !== "virtual" || auth.keyHash === undefined) return undefined;
     const key = this.cache.peek(auth.keyHash);
     if (key === undefined) return undefined;
-    this.checkBudget(key);
+    const spend = this.checkBudget(key);
+    ctx.set(KEY_SPEND_HEADER, String(spend));
     const limits: KeyLimits = { rpm: key.record.rpmLimit, tpm: key.record.tpmLimit, parallel: key.record.maxParallelRequests };
     if (!hasLimits(limits)) return undefined;
     return this.limit(ctx, group, auth.keyHash, auth.keyAlias, limits);
@@ -94,13 +99,15 @@ export class KeyGuard {
     return key.committedSpend + this.pendingSpend(key.record.keyHash);
   }
 
-  private checkBudget(key: CachedKey): void {
-    const max = key.record.maxBudget;
-    if (max === null) return;
+  /** The key's spend in this period; throws budget_exceeded when it reached max_budget. */
+  private checkBudget(key: CachedKey): number {
     const spend = this.spendOf(key);
+    const max = key.record.maxBudget;
+    if (max === null) return spend;
     if (spend >= max) {
       const reset = key.budgetResetAtMs === undefined ? "" : ` The budget resets at ${new Date(key.budgetResetAtMs).toISOString()}.`;
       throw new GatewayError("budget_exceeded", `Budget has been exceeded for key '${key.auth.keyAlias}': current spend ${usd(spend)} USD, max budget ${usd(max)} USD.${reset}`);
     }
+    return spend;
   }
 }
