@@ -72,6 +72,7 @@ describe("key lifecycle", () => {
     expect(token).toMatch(/^[0-9a-f]{64}$/);
     const [onA, onB] = await Promise.all([chat(a, key), chat(b, key)]);
     expect([onA.status, onB.status]).toEqual([200, 200]);
+    expect(onA.headers.get("x-litellm-key-spend")).toBe("0");
     const cost = Number(onA.headers.get("x-litellm-response-cost")) + Number(onB.headers.get("x-litellm-response-cost"));
     expect(cost).toBeGreaterThan(0);
 
