@@ -134,6 +134,21 @@ describe("output guardrails", () => {
     expect(content).toBe("All good so far, and then the forbidden");
   });
 
+  it("never delivers a forbidden first chunk: a 400 before the stream is committed, or an in-band error right after", async () => {
+    // Without chunk delay the first read may hold the whole reply (blocked before the commit) or
+    // only the role chunk (blocked in-band): both must keep the forbidden text from the client.
+    mock.faults.push({ reply: "```python\nprint('forbidden phrase')\n```" });
+    const response = await chat({ ...user("code please"), stream: true });
+    const text = await response.text();
+    expect(text).not.toContain("print(");
+    if (response.status === 400) {
+      expect((JSON.parse(text) as ErrorBody).error).toMatchObject({ type: "guardrail_violation", message: expect.stringMatching(/\(guardrail: NoCode\)$/) });
+    } else {
+      expect(response.status).toBe(200);
+      expect(text).toMatch(/"type":"guardrail_violation".*\(guardrail: NoCode\)"[^\n]*\n\ndata: \[DONE\]\n\n$/);
+    }
+  });
+
   it("let a clean stream through to [DONE]", async () => {
     const response = await chat({ ...user("say hello"), stream: true });
     const text = await response.text();
