@@ -86,9 +86,11 @@ export class IpcDatabase implements Database {
   private readonly unsubscribe: () => void;
   private nextId = 1;
   private lastStats: PoolStats = { max: 1, total: 0, idle: 0, inUse: 0, waiting: 0 };
+  private readonly replyTimeoutMs: number;
 
-  constructor(channel: Channel) {
+  constructor(channel: Channel, replyTimeoutMs = REPLY_TIMEOUT_MS) {
     this.channel = channel;
+    this.replyTimeoutMs = replyTimeoutMs;
     this.unsubscribe = channel.onReply((message) => {
       if (!isReply(message)) return;
       const waiting = this.pending.get(message.id);
@@ -105,8 +107,8 @@ export class IpcDatabase implements Database {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RemoteDatabaseError(`the primary process did not answer within ${REPLY_TIMEOUT_MS} ms (does it host the embedded database?)`, "EDBHOST"));
-      }, REPLY_TIMEOUT_MS);
+        reject(new RemoteDatabaseError(`the primary process did not answer within ${this.replyTimeoutMs} ms (does it host the embedded database?)`, "EDBHOST"));
+      }, this.replyTimeoutMs);
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
       this.channel.send({ kind: DB_REQUEST, id, ...operation });
