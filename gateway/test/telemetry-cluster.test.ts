@@ -82,7 +82,7 @@ function expectCounts(metrics: Scrape, count: number): void {
 describe("with 2 workers", () => {
   it("one scrape counts exactly the K requests sent, whichever worker answers it", async () => {
     const metricsPort = await freePort();
-    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2"], env: { LITELLM_LOG: "INFO", OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort), OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1" } });
+    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2"], env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "INFO", OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort), OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1" } });
     const warm = await warmBothWorkers(gateway);
     await send(gateway.url, 20);
     const K = warm + 20;
@@ -101,7 +101,7 @@ describe("with 2 workers", () => {
 
 describe("with recycled workers", () => {
   it("keeps exited workers' counts once: the counters still read K", async () => {
-    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2", "--max-requests-before-restart", "8"], env: { LITELLM_LOG: "INFO" } });
+    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2", "--max-requests-before-restart", "8"], env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "INFO" } });
     const warm = await warmBothWorkers(gateway);
     await send(gateway.url, 24);
     const K = warm + 24;

@@ -1,6 +1,6 @@
 /**
  * Metrics end to end: a real scrape of `GET /metrics` after a scripted run of traffic (JSON,
- * stream, upstream error with a retry, unknown model, cache miss and hit) has every family with the expected counts
+ * stream, upstream error with a retry, unknown model, cache miss and hit, guardrail block) has every family with the expected counts
  * and labels, passes `promtool check metrics`, shows the overhead header's exact value, and stays
  * bounded under a flood of distinct model names. Also the per-request log line.
  */
@@ -51,7 +51,7 @@ function usageOf(result: PostResult): { prompt_tokens: number; completion_tokens
 beforeAll(async () => {
   mock = await startMock();
   gateway = await startGateway({
-    env: { LITELLM_LOG: "INFO" },
+    env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "INFO" },
     config: {
       model_list: [
         { model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1`, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }, model_info: { id: "main-1" } },
@@ -60,7 +60,9 @@ beforeAll(async () => {
         { model_name: "solo", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "solo-1" } },
         { model_name: "solo-stream", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "solo-stream-1" } },
         { model_name: "cached", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "cached-1" } },
+        { model_name: "guarded", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "guarded-1" } },
       ],
+      llm_guard: { enabled: true, input_scanning: { enabled: true, scanners: ["Secrets"] } },
       litellm_settings: { cache: true, cache_params: { type: "local" } },
       router_settings: { num_retries: 1, retry_after: 0 },
       general_settings: { master_key: MASTER_KEY },
@@ -95,6 +97,8 @@ describe("GET /metrics after scripted traffic", () => {
     expect([miss.status, hit.status]).toEqual([200, 200]);
     expect(hit.headers["x-litellm-cache-key"]).toBeDefined();
     cachedUsage = usageOf(hit);
+    const secret = "my key is AKIAIOSFODNN7EXAMPLE and the secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    expect((await postJson(gateway.url, "/v1/chat/completions", { model: "guarded", messages: [{ role: "user", content: secret }] }, AUTH)).status).toBe(400);
     metrics = await scrape(gateway.url);
   });
 
@@ -176,6 +180,13 @@ describe("GET /metrics after scripted traffic", () => {
     expect(metrics.sum("pharos_requests_total", { gen_ai_request_model: "cached", pharos_status_class: "2xx" })).toBe(2);
   });
 
+  it("counts guardrail blocks and times every scan", () => {
+    expect(metrics.sum("pharos_guardrail_blocks_total", { pharos_guardrail_scanner: "Secrets", pharos_guardrail_direction: "input" })).toBe(1);
+    expect(metrics.sum("pharos_errors_total", { gen_ai_request_model: "guarded", error_type: "guardrail_violation" })).toBe(1);
+    // Every proxied request with a known model group was scanned once on the way in.
+    expect(metrics.sum("pharos_guardrail_scan_duration_count", { pharos_guardrail_scanner: "Secrets", pharos_guardrail_direction: "input" })).toBeGreaterThanOrEqual(6);
+  });
+
   it("shows the overhead histogram, the upstream pool, in-flight and deployment state gauges", () => {
     expect(metrics.sum("pharos_overhead_duration_count", { pharos_route: "chat_completions", gen_ai_request_model: "main" })).toBe(3);
     const origin = new URL(mock.url).origin;
@@ -183,7 +194,7 @@ describe("GET /metrics after scripted traffic", () => {
     expect(metrics.sum("http_client_open_connections", { server_address: origin })).toBeGreaterThanOrEqual(1);
     expect(metrics.find("pharos_upstream_pool_requests", { server_address: origin })).toHaveLength(2);
     expect(metrics.find("pharos_requests_in_flight")).toHaveLength(1);
-    expect(metrics.find("pharos_deployment_state").map((sample) => sample.labels["pharos_deployment_id"]).sort()).toEqual(["cached-1", "flaky-a", "flaky-b", "main-1", "solo-1", "solo-stream-1"]);
+    expect(metrics.find("pharos_deployment_state").map((sample) => sample.labels["pharos_deployment_id"]).sort()).toEqual(["cached-1", "flaky-a", "flaky-b", "guarded-1", "main-1", "solo-1", "solo-stream-1"]);
   });
 
   it("shows process and runtime metrics", () => {
@@ -239,7 +250,7 @@ describe("the overhead histogram", () => {
 describe("cardinality", () => {
   it("folds 10,000 distinct bogus model names into one series per instrument", async () => {
     // Its own gateway at ERROR: 10,000 request log lines would only slow this down.
-    const quiet = await startGateway({ env: { LITELLM_LOG: "ERROR" }, config: { model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }], general_settings: { master_key: MASTER_KEY } } });
+    const quiet = await startGateway({ env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "ERROR" }, config: { model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }], general_settings: { master_key: MASTER_KEY } } });
     const names = Array.from({ length: 10_000 }, (_, i) => `bogus-model-${i}-${Math.random().toString(36).slice(2)}`);
     const pool = new Pool(quiet.url, { connections: 8, pipelining: 4 });
     let next = 0;

@@ -1,7 +1,7 @@
 /**
  * Traces end to end, with an in-process OTLP/HTTP receiver: a streaming request produces the
- * span tree `chat {group}` (CLIENT) → `cache lookup`, `route {group}` → `chat {upstream model}`
- * (CLIENT, one per attempt) with the GenAI attributes, joins the caller's trace from `traceparent`, and the request
+ * span tree `chat {group}` (CLIENT) → `guardrails input`, `cache lookup`, `route {group}` →
+ * `chat {upstream model}` (CLIENT, one per attempt) with the GenAI attributes, joins the caller's trace from `traceparent`, and the request
  * log line carries the trace id. With the traces exporter off nothing is exported.
  */
 import { createServer } from "node:http";
@@ -78,7 +78,7 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   mock = await startMock({ chunkDelayMs: 2 });
   gateway = await startGateway({
-    env: { LITELLM_LOG: "INFO", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_SAMPLER_ARG: "1", OTEL_BSP_SCHEDULE_DELAY: "50" },
+    env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "INFO", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_SAMPLER_ARG: "1", OTEL_BSP_SCHEDULE_DELAY: "50" },
     config: {
       model_list: [
         { model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "main-a" } },
@@ -86,6 +86,7 @@ beforeAll(async () => {
       ],
       router_settings: { num_retries: 1, retry_after: 0 },
       litellm_settings: { cache: true },
+      llm_guard: { enabled: true, input_scanning: { enabled: true, scanners: ["Secrets"] }, output_scanning: { enabled: true, scanners: ["NoCode"] } },
     },
   });
 });
@@ -114,8 +115,8 @@ describe("a streaming request", () => {
     );
     expect(result.status).toBe(200);
     expect(result.body).toContain("data: [DONE]");
-    const tree = await waitFor(() => (treeOf(callerTrace).length >= 5 ? treeOf(callerTrace) : undefined), { what: "5 spans of the trace" });
-    expect(tree).toHaveLength(5);
+    const tree = await waitFor(() => (treeOf(callerTrace).length >= 6 ? treeOf(callerTrace) : undefined), { what: "6 spans of the trace" });
+    expect(tree).toHaveLength(6);
 
     const root = tree.find((span) => span.name === "chat main")!;
     expect(root.kind).toBe(SPAN_KIND_CLIENT);
@@ -133,6 +134,8 @@ describe("a streaming request", () => {
     expect(rootAttributes["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
     expect(rootAttributes["gen_ai.usage.output_tokens"]).toBeGreaterThan(0);
 
+    // Streams are scanned chunk by chunk on the way out: no "guardrails output" span.
+    expect(tree.filter((span) => span.parentSpanId === root.spanId).map((span) => span.name).sort()).toEqual(["cache lookup", "guardrails input", "route main"]);
     const cache = tree.find((span) => span.name === "cache lookup")!;
     expect(cache.kind).toBe(SPAN_KIND_INTERNAL);
     expect(cache.parentSpanId).toBe(root.spanId);
@@ -173,10 +176,31 @@ describe("a streaming request", () => {
   });
 });
 
+describe("guardrails", () => {
+  it("run under their own spans, and a block marks the input span as failed", async () => {
+    const passed = await postJson(gateway.url, "/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "a harmless question" }] });
+    expect(passed.status).toBe(200);
+    const root = await waitFor(() => spans.find((span) => span.name === "chat main" && attributes(span)["pharos.call_id"] === passed.headers["x-litellm-call-id"]));
+    const children = await waitFor(() => {
+      const found = spans.filter((span) => span.parentSpanId === root.spanId).map((span) => span.name);
+      return found.includes("guardrails output") ? found.sort() : undefined;
+    });
+    expect(children).toEqual(["cache lookup", "guardrails input", "guardrails output", "route main"]);
+
+    const blocked = await postJson(gateway.url, "/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "my key is AKIAIOSFODNN7EXAMPLE and the secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }] });
+    expect(blocked.status).toBe(400);
+    const blockedRoot = await waitFor(() => spans.find((span) => span.name === "chat main" && attributes(span)["pharos.call_id"] === blocked.headers["x-litellm-call-id"]));
+    expect(attributes(blockedRoot)["error.type"]).toBe("guardrail_violation");
+    const input = spans.find((span) => span.parentSpanId === blockedRoot.spanId && span.name === "guardrails input")!;
+    expect(input.status?.code).toBe(STATUS_ERROR);
+    expect(spans.filter((span) => span.parentSpanId === blockedRoot.spanId).map((span) => span.name)).toEqual(["guardrails input"]);
+  });
+});
+
 describe("with OTEL_TRACES_EXPORTER=none", () => {
   it("exports nothing even with an endpoint set", async () => {
     const before = exports;
-    const quiet = await startGateway({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_EXPORTER: "none", OTEL_BSP_SCHEDULE_DELAY: "50" }, config: { model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }] } });
+    const quiet = await startGateway({ env: { PHAROS_DATA_DIR: "off", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_EXPORTER: "none", OTEL_BSP_SCHEDULE_DELAY: "50" }, config: { model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }] } });
     expect((await postJson(quiet.url, "/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await quiet.stop();
