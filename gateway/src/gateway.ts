@@ -19,6 +19,8 @@ import type { HealthSources, ReadinessReport } from "./http/health.ts";
 import { modelRoutes } from "./http/models.ts";
 import type { ProxyDeps } from "./http/proxy-handler.ts";
 import { MockUpstream } from "./mock/mock-upstream.ts";
+import { createGuardrails } from "./guardrails/guardrails.ts";
+import { guardrailListRoutes } from "./guardrails/list-route.ts";
 import { Pipeline } from "./pipeline.ts";
 import { InProcessTransport } from "./providers/in-process-transport.ts";
 import { HttpTransports } from "./providers/transport.ts";
@@ -104,7 +106,8 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   const router = routing.router;
   const bodyLimitBytes = (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE;
   const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes });
-  const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled), keys: stores.keyGuard, cache: stores.cacheStage });
+  const guardrails = createGuardrails(config, { logger, metrics: metricsEnabled ? telemetry.metrics : undefined });
+  const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled), keys: stores.keyGuard, cache: stores.cacheStage, guardrails });
   const observers: RequestObserver[] = [...telemetryObservers(telemetry, logger, metricsEnabled)];
   if (stores.spendObserver !== undefined) observers.push(stores.spendObserver);
   // Slack alerting (general_settings.alerting): request records, router events, hanging requests.
@@ -133,6 +136,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
       completionRoutes(routes, proxy);
       embeddingRoutes(routes, proxy);
       modelRoutes(routes, table, bootEpochSeconds);
+      guardrailListRoutes(routes, config);
       deploymentHealthRoutes(routes, health);
       stores.routes(routes);
     },

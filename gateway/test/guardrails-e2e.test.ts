@@ -228,3 +228,14 @@ describe("the phase deadline", () => {
     expect(((await response.json()) as ErrorBody).error.message).toBe("A safety check could not be completed in time, so your request was not sent. Please try again. (guardrail: late-closed)");
   });
 });
+
+describe("GET /guardrails/list", () => {
+  it("lists the configured guardrails with their modes, without their options", async () => {
+    const response = await fetch(`${gateway.url}/guardrails/list`, { headers: { authorization: `Bearer ${MASTER}` } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { guardrails: Array<{ guardrail_name: string; litellm_params: Record<string, unknown> }> };
+    expect(body.guardrails.map((entry) => entry.guardrail_name)).toEqual(["strict-urls", "BanSubstrings", "PromptInjection", "Toxicity", "Secrets", "TokenLimit", "MaliciousURLs", "NoRefusal", "NoCode"]);
+    expect(body.guardrails[1]).toEqual({ guardrail_name: "BanSubstrings", litellm_params: { guardrail: "ban_substrings", mode: ["pre_call", "post_call"], default_on: true }, guardrail_info: null });
+    expect(JSON.stringify(body)).not.toContain("nightingale");
+  });
+});
