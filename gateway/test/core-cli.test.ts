@@ -28,7 +28,9 @@ describe("the README's first command", () => {
     expect(runLine).toBe("npm install && npm start");
     // `npm install` already ran for this test suite; run the rest of the line as written.
     const port = await freePort();
-    const child = spawn("npm", ["start"], { cwd: ROOT, env: { ...process.env, PORT: String(port), LITELLM_LOG: "ERROR" }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // The embedded database lives under PHAROS_DATA_DIR (default ./.pharos): keep the test's out of the tree.
+    const dataDir = tempDir("pharos-readme-");
+    const child = spawn("npm", ["start"], { cwd: ROOT, env: { ...process.env, PORT: String(port), LITELLM_LOG: "ERROR", PHAROS_DATA_DIR: dataDir }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
