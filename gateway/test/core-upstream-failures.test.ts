@@ -30,6 +30,9 @@ beforeAll(async () => {
         { model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1`, timeout: 0.5, stream_timeout: 0.5 } },
         { model_name: "unreachable", litellm_params: { model: "openai/mock-gpt", api_base: `http://127.0.0.1:${closedPort}/v1` } },
       ],
+      // One attempt per request: these tests are about how a single upstream failure reaches the client
+      // (retries and fallbacks have their own tests in router-*.test.ts).
+      router_settings: { num_retries: 0 },
     },
   });
   client = openaiClient(gateway.url, "unused");

@@ -47,7 +47,8 @@ export async function startGateway(options: GatewayProcessOptions = {}): Promise
     writeFileSync(configPath, typeof options.config === "string" ? options.config : stringify(options.config));
   }
   const args = [PHAROS_MAIN, "serve", "--host", "127.0.0.1", "--port", String(port), ...(configPath === undefined ? [] : ["--config", configPath]), ...(options.args ?? [])];
-  const env: Record<string, string> = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", LITELLM_LOG: "WARNING", ...options.env };
+  // No embedded database unless a test asks for one (PHAROS_DATA_DIR): booting PGlite costs seconds.
+  const env: Record<string, string> = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", LITELLM_LOG: "WARNING", PHAROS_DATA_DIR: "off", ...options.env };
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
