@@ -43,7 +43,7 @@ export interface Alerting {
   dbException(operation: string, error: unknown): void;
   /** Sends what is pending now (tests, shutdown). */
   flush(): void;
-  /** Final flush, waiting at most `timeoutMs` for Slack; stops the timers. */
+  /** Stops the timers and sends everything pending (throttle or not), waiting at most `timeoutMs` for Slack. */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -168,7 +168,7 @@ export function createAlerting(loaded: LoadedConfig, deps: AlertingDeps): Alerti
       clearInterval(tick);
       clearInterval(reportTimer);
       batcher.stop();
-      batcher.flush();
+      batcher.flush(true);
       await sender.idle?.(timeoutMs);
     },
   };

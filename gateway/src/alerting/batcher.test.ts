@@ -96,6 +96,13 @@ describe("the alert batcher", () => {
     // Flushes every 10 s: 2 messages at once, then the next one a minute after the first.
     expect(sink.sent.map((entry) => entry.message.text.match(/^\S+ [^[]+\[(\d+) alerts\]/)?.[1])).toEqual(["100", "100", "500"]);
     expect(batcher.pendingCount("llm_exceptions")).toBe(0);
+    // Throttled again; at shutdown the final flush sends what is pending anyway.
+    for (let i = 0; i < 3; i++) batcher.add(exception());
+    now += 1000;
+    batcher.flush();
+    expect(sink.sent).toHaveLength(3);
+    batcher.flush(true);
+    expect(sink.sent.at(-1)?.message.text).toContain("[3 alerts]");
     // Another type is not held back by this one.
     batcher.add({ ...exception(), type: "outage_alerts", key: "x", title: "Minor outage" });
     batcher.flush();

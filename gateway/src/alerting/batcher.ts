@@ -70,8 +70,8 @@ export class AlertBatcher {
     return count;
   }
 
-  /** Sends what is pending (each type subject to its throttle). */
-  flush(): void {
+  /** Sends what is pending, each type subject to its throttle unless `final` (shutdown: send everything). */
+  flush(final = false): void {
     const now = this.clock();
     this.sink.pump?.();
     for (const [type, pending] of this.pending) {
@@ -81,7 +81,7 @@ export class AlertBatcher {
         this.pending.delete(type);
         continue;
       }
-      if (!this.throttle.take(type, now)) continue;
+      if (!this.throttle.take(type, now) && !final) continue;
       const message = buildMessage(type, [...pending.groups.values()], { dashboardUrl: this.settings.dashboardUrl, instance: this.settings.instance, overflow: pending.overflow, now });
       this.pending.delete(type);
       for (const url of urls) this.sink.send(url, message);
