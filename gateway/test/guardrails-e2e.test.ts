@@ -239,3 +239,13 @@ describe("GET /guardrails/list", () => {
     expect(JSON.stringify(body)).not.toContain("nightingale");
   });
 });
+
+describe("metrics", () => {
+  it("counts blocks by guardrail and phase, and times every scanner that ran", async () => {
+    const scrape = await (await fetch(`${gateway.url}/metrics`)).text();
+    const value = (pattern: RegExp): number => Number(pattern.exec(scrape)?.[1] ?? Number.NaN);
+    expect(value(/^pharos_guardrail_blocks_total\{pharos_guardrail_scanner="PromptInjection",pharos_guardrail_direction="input"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^pharos_guardrail_blocks_total\{pharos_guardrail_scanner="NoCode",pharos_guardrail_direction="output"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    for (const scanner of SEED_SCANNERS) expect(scrape, scanner).toMatch(new RegExp(`^pharos_guardrail_scan_duration_count\\{pharos_guardrail_scanner="${scanner}",pharos_guardrail_direction="(input|output)"\\} [1-9]`, "m"));
+  });
+});
