@@ -75,7 +75,7 @@ export function spendRowOf(record: RequestRecord): SpendRow | undefined {
   };
 }
 
-/** Column order of the batched INSERT (spend-writer.ts), with the array type of each. */
+/** Columns of the batched INSERT (spend-writer.ts), with their SQL type and value. */
 export const SPEND_COLUMNS: ReadonlyArray<readonly [column: string, type: string, value: (row: SpendRow) => unknown]> = [
   ["id", "uuid", (row) => row.id],
   ["request_id", "text", (row) => row.requestId],
