@@ -140,7 +140,7 @@ async function generateKey(target: Target): Promise<string> {
   const response = await fetch(`${target.url}/key/generate`, {
     method: "POST",
     headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" },
-    body: JSON.stringify({ key_alias: "bench", max_budget: 1e9, rpm_limit: 100_000_000, tpm_limit: 2_000_000_000 }),
+    body: JSON.stringify({ max_budget: 1e9, rpm_limit: 100_000_000, tpm_limit: 2_000_000_000 }),
   });
   if (response.status !== 200) throw new Error(`key/generate answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { key: string }).key;
@@ -191,6 +191,23 @@ async function sampleConnections(adminUrl: string, database: string, stop: Promi
   return { samples, maxBusy, maxOpen, meanBusy: samples === 0 ? 0 : busySum / samples };
 }
 
+/** p50 of a sequential ioredis GET from this process: the floor of a Redis hop on this machine. */
+async function redisRoundTrip(): Promise<number> {
+  const { Redis } = await import("ioredis");
+  const client = new Redis({ host: values["redis-host"], port: Number(values["redis-port"]) });
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < 2000; i++) {
+      const started = process.hrtime.bigint();
+      await client.get("pharos-bench-rtt-probe");
+      latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  } finally {
+    client.disconnect();
+  }
+  return median(latencies);
+}
+
 const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 
 async function main(): Promise<void> {
@@ -218,12 +235,20 @@ async function main(): Promise<void> {
     started.push(core);
     const full = await startPharos("pharos full (virtual key, limits, spend, Redis cache)", config(mock.url, `  database_url: ${dbUrl.toString()}\n  proxy_batch_write_at: 1\n${redis}`), { PHAROS_REDIS_KEY_PREFIX: prefix });
     started.push(full);
+    const fullMemory = await startPharos(
+      "pharos full, memory cache (limits through Redis)",
+      config(mock.url, `  database_url: ${dbUrl.toString()}\n  proxy_batch_write_at: 1\nlitellm_settings:\n  cache: true\n`),
+      { PHAROS_REDIS_KEY_PREFIX: prefix, REDIS_HOST: values["redis-host"]!, REDIS_PORT: values["redis-port"]! },
+    );
+    started.push(fullMemory);
     const memoryHit = await startPharos("pharos memory cache", config(mock.url, `litellm_settings:\n  cache: true\n`), { PHAROS_DATA_DIR: "off" });
     started.push(memoryHit);
     const redisHit = await startPharos("pharos Redis cache", config(mock.url, redis), { PHAROS_DATA_DIR: "off", PHAROS_REDIS_KEY_PREFIX: prefix });
     started.push(redisHit);
     await waitReady(full);
+    await waitReady(fullMemory);
     const key = await generateKey(full);
+    const memoryKey = await generateKey(fullMemory);
 
     say(`Issue 5 benchmark — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`);
     say(`mock upstream latency 0 ms; LITELLM_LOG=ERROR; ${rounds} interleaved rounds × ${perRound} sequential requests; PostgreSQL ${adminUrl.replace(/\/\/[^@]*@/, "//")}, Redis ${values["redis-host"]}:${values["redis-port"]}`);
@@ -234,6 +259,7 @@ async function main(): Promise<void> {
       { target: bare, key: MASTER, body: uniqueBody },
       { target: core, key: MASTER, body: uniqueBody },
       { target: full, key, body: uniqueBody },
+      { target: fullMemory, key: memoryKey, body: uniqueBody },
     ]);
     const direct = misses.get(mock.name)!;
     say("Cache miss (a new prompt every request), client-observed latency:");
@@ -242,6 +268,9 @@ async function main(): Promise<void> {
     const extra = misses.get(full.name)!.clientP50 - misses.get(core.name)!.clientP50;
     const overFloor = misses.get(full.name)!.clientP50 - misses.get(bare.name)!.clientP50;
     say(`  keys + spend + Redis cache (miss) add ${fmt(extra)} ms at p50 over Pharos core (target ≤ 0.150); ${fmt(overFloor)} ms over the bare Node proxy`);
+    const extraMemory = misses.get(fullMemory.name)!.clientP50 - misses.get(core.name)!.clientP50;
+    say(`  keys + spend + memory cache (miss) add ${fmt(extraMemory)} ms at p50 over Pharos core`);
+    say(`  for scale, one Redis GET from this (hot) process: p50 ${fmt(await redisRoundTrip())} ms`);
     say(`  cache hits during the miss run: ${fmt(misses.get(full.name)!.hitRatio * 100, 1)} % (expected 0)`);
     say();
 
@@ -286,7 +315,7 @@ async function main(): Promise<void> {
     say(`  spend rows in the database: ${rows[0]!.n} (all requests of the run, including the sequential ones above)`);
     say(`  PostgreSQL connections of the gateway (pg_stat_activity, ${connections.samples} samples every 20 ms): open max ${connections.maxOpen}, busy max ${connections.maxBusy}, busy mean ${fmt(connections.meanBusy, 2)} (target busy ≤ 5)`);
     if (values.json !== undefined) {
-      writeFileSync(values.json, JSON.stringify({ misses: Object.fromEntries(misses), hits: Object.fromEntries(hits), extraMissMs: extra, spend: { load: { rps: loadResult.requests.average, total: loadResult.requests.total, non2xx: loadResult.non2xx }, connections, rows: rows[0]!.n } }, null, 2));
+      writeFileSync(values.json, JSON.stringify({ misses: Object.fromEntries(misses), hits: Object.fromEntries(hits), extraMissMs: extra, extraMissMemoryMs: extraMemory, spend: { load: { rps: loadResult.requests.average, total: loadResult.requests.total, non2xx: loadResult.non2xx }, connections, rows: rows[0]!.n } }, null, 2));
     }
   } finally {
     for (const target of started.reverse()) await target.stop().catch(() => undefined);
