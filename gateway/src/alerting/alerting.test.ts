@@ -123,7 +123,7 @@ describe("Slack alerting in a gateway process", () => {
 
   it("reports cooldowns this instance decided, not the ones shared from others", () => {
     const h = harness();
-    h.alerting.onRouterEvent({ type: "cooldown_started", deployment: miniB, errorCode: "upstream_server_error", reason: "3 failures in 60 s (allowed_fails 2)", seconds: 30, source: "local" });
+    h.alerting.onRouterEvent({ type: "cooldown_started", deployment: miniB, errorCode: "upstream_server_error", reason: "3 failures in 60 s (allowed_fails 2)", seconds: 29.9996, source: "local" });
     h.alerting.onRouterEvent({ type: "cooldown_started", deployment: miniA, errorCode: "upstream_timeout", reason: "shared", seconds: 30, source: "shared" });
     h.alerting.flush();
     expect(h.sent).toHaveLength(1);

@@ -174,7 +174,8 @@ export function createAlerting(loaded: LoadedConfig, deps: AlertingDeps): Alerti
   };
 }
 
-function cooldownAlert(deployment: Deployment, errorCode: string | undefined, reason: string, seconds: number, now: number): Alert {
+function cooldownAlert(deployment: Deployment, errorCode: string | undefined, reason: string, exactSeconds: number, now: number): Alert {
+  const seconds = Math.round(exactSeconds * 10) / 10;
   return {
     type: "cooldown_deployment",
     level: "Medium",
