@@ -58,7 +58,6 @@ export class AlertBatcher {
     } else {
       pending.overflow += 1;
     }
-    if (this.settings.logToConsole) this.logger.warn({ alertType: alert.type, level: alert.level, group: alert.group, deployment: alert.deploymentId }, `alert: ${alert.title}`);
   }
 
   /** Alerts waiting, per type (for tests and the daily report). */
@@ -84,6 +83,8 @@ export class AlertBatcher {
       if (!this.throttle.take(type, now) && !final) continue;
       const message = buildMessage(type, [...pending.groups.values()], { dashboardUrl: this.settings.dashboardUrl, instance: this.settings.instance, overflow: pending.overflow, now });
       this.pending.delete(type);
+      // alerting_args.log_to_console: one log line per message, never one per alert.
+      if (this.settings.logToConsole) this.logger.warn({ alertType: type }, message.text);
       for (const url of urls) this.sink.send(url, message);
     }
   }
