@@ -73,14 +73,19 @@ export async function startGateway(options: GatewayProcessOptions = {}): Promise
   };
   running.add(handle);
   try {
-    await waitFor(
+    // Ready when the path answers 200; a process that exits fails at once, not at the deadline.
+    const exitedEarly = exited.then((code) => {
+      throw new Error(`pharos exited with ${code} before it was ready`);
+    });
+    const ready = waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`pharos exited with ${child.exitCode}:\n${output}`);
         const response = await fetch(`${url}${options.readyPath ?? "/health/liveliness"}`);
         return response.status === 200;
       },
       { timeoutMs: options.readyTimeoutMs ?? 15_000, what: `pharos on ${url}` },
     );
+    await Promise.race([ready, exitedEarly]);
+    exitedEarly.catch(() => undefined);
   } catch (error) {
     await handle.stop("SIGKILL");
     throw new Error(`${(error as Error).message}\n--- pharos output ---\n${output}`, { cause: error });

@@ -7,6 +7,7 @@ import cluster from "node:cluster";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { attachWorker, runPrimary } from "../cluster.ts";
+import { createDatabaseHost } from "../db/ipc-database.ts";
 import type { PrimaryHandle } from "../cluster.ts";
 import { loadConfigFile, loadEmbeddedDefault } from "../config/load.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -103,7 +104,9 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
   // Validate before forking: a bad config fails once, in the foreground.
   const transports = createTransports();
   const { table } = buildTable(loaded, transports, env);
-  const probes = healthSources(loaded, table, plan.healthPort === undefined ? undefined : startHealthChecker(loaded, table)); // background probes here only feed the health app
+  // The embedded database (PGlite) lives in the primary; workers reach it over the cluster channel.
+  const dbHost = createDatabaseHost(loaded, env, logger);
+  const probes = healthSources(loaded, table, plan.healthPort === undefined ? undefined : startHealthChecker(loaded, table), dbHost); // background probes here only feed the health app
   const sources: HealthSources = {
     deployments: () => probes.deployments(),
     readiness: async () => {
@@ -125,16 +128,23 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
     onMessage: (worker, message) => {
       telemetry.onMessage(worker, message);
       relay.onMessage(worker, message);
+      dbHost?.onMessage(worker, message);
     },
     onFirstListening: async () => {
       logger.info({ version: PHAROS_VERSION, config: loaded.source, workers: plan.workers, groups: table.groupNames }, `Pharos listening on http://${plan.host}:${plan.port}`);
-      if (plan.healthPort === undefined) return () => transports.close();
+      if (plan.healthPort === undefined) {
+        return async () => {
+          await transports.close();
+          await dbHost?.close();
+        };
+      }
       const healthApp = createHealthApp({ logger, masterKey: loaded.config.general_settings.master_key, sources });
       const running = await listen(healthApp, plan.host, plan.healthPort);
       logger.info(`health app listening on http://${plan.host}:${running.port}`);
       return async () => {
         await running.drain(1000);
         await transports.close();
+        await dbHost?.close();
       };
     },
   });
