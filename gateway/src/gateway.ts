@@ -29,6 +29,7 @@ import type { RequestObserver, RequestState } from "./request-state.ts";
 import { buildDeployments } from "./router/deployments.ts";
 import type { DeploymentTable, TransportSource } from "./router/deployments.ts";
 import { createRouting } from "./router/create-routing.ts";
+import { RedisPools } from "./stores/redis.ts";
 import type { HealthChecker } from "./router/health-checks.ts";
 import { probeAll } from "./router/health-report.ts";
 import { metricsOnlyTelemetry, metricsRoutes, observeGateway, pipelineTelemetry, telemetryObservers } from "./telemetry/gateway-telemetry.ts";
@@ -102,10 +103,11 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   const metricsEnabled = config.general_settings.enable_metrics !== false;
   observeGateway(telemetry.metrics, table, transports);
 
-  const routing = createRouting(loaded, table, env, logger, metricsEnabled ? telemetry.metrics : undefined);
+  const redisPools = new RedisPools(logger);
+  const routing = createRouting(loaded, table, env, logger, metricsEnabled ? telemetry.metrics : undefined, redisPools);
   const router = routing.router;
   const bodyLimitBytes = (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE;
-  const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes });
+  const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes, redisPools });
   const guardrails = createGuardrails(config, { logger, metrics: metricsEnabled ? telemetry.metrics : undefined });
   const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled), keys: stores.keyGuard, cache: stores.cacheStage, guardrails });
   const observers: RequestObserver[] = [...telemetryObservers(telemetry, logger, metricsEnabled)];

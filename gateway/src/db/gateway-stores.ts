@@ -41,7 +41,7 @@ import { SpendRetention } from "../spend/retention.ts";
 import { SpendQueries } from "../spend/spend-queries.ts";
 import { spendRowOf } from "../spend/spend-row.ts";
 import { DEFAULT_FLUSH_INTERVAL_SECONDS, SpendWriter } from "../spend/spend-writer.ts";
-import { cacheRedisSettings, RedisPool, routerRedisSettings } from "../stores/redis.ts";
+import { cacheRedisSettings, RedisPools, routerRedisSettings } from "../stores/redis.ts";
 import type { RedisSettings } from "../stores/redis.ts";
 import type { PharosMetrics } from "../telemetry/metrics.ts";
 import { CredentialCipher, credentialSecret } from "./credential-cipher.ts";
@@ -59,6 +59,8 @@ export interface GatewayStoresOptions {
   readonly logger: Logger;
   readonly metrics: PharosMetrics;
   readonly bodyLimitBytes: number;
+  /** Redis pools shared with the router state (one per server per process). */
+  readonly redisPools?: RedisPools;
 }
 
 export interface GatewayStores {
@@ -108,8 +110,9 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
     throw new ConfigError(loaded.source, ["litellm_settings.cache_params.host: a Redis cache needs a host (cache_params.host or REDIS_HOST)"]);
   }
   const limitRedis = routerRedisSettings(config, env) ?? cacheRedisSettings(config, env);
-  const cachePool = cacheRedis === undefined ? undefined : new RedisPool(cacheRedis, logger, "cache");
-  const limitPool = limitRedis === undefined ? undefined : cachePool !== undefined && sameRedis(cachePool.settings, limitRedis) ? cachePool : new RedisPool(limitRedis, logger, "rate-limit");
+  const redisPools = options.redisPools ?? new RedisPools(logger);
+  const cachePool = cacheRedis === undefined ? undefined : redisPools.get(cacheRedis, "cache");
+  const limitPool = limitRedis === undefined ? undefined : cachePool !== undefined && sameRedis(cachePool.settings, limitRedis) ? cachePool : redisPools.get(limitRedis, "rate-limit");
   for (const [pool, name] of [[cachePool, "cache"], [limitPool === cachePool ? undefined : limitPool, "rate-limit"]] as const) {
     if (pool === undefined) continue;
     cleanups.push(metrics.observeDbPool("redis", name, () => {

@@ -11,7 +11,8 @@ import { ClusterRouterState } from "../state/cluster-state.ts";
 import { MemoryRouterState } from "../state/memory-state.ts";
 import { RedisRouterState } from "../state/redis-state.ts";
 import type { RouterState } from "../state/router-state.ts";
-import { RedisPool, routerRedisSettings } from "../stores/redis.ts";
+import { RedisPools, routerRedisSettings } from "../stores/redis.ts";
+import type { RedisPool } from "../stores/redis.ts";
 import type { PharosMetrics } from "../telemetry/metrics.ts";
 import type { DeploymentTable } from "./deployments.ts";
 import { RouterEvents } from "./events.ts";
@@ -29,7 +30,7 @@ export interface Routing {
   close(): Promise<void>;
 }
 
-function createState(loaded: LoadedConfig, table: DeploymentTable, policy: RoutingPolicy, env: NodeJS.ProcessEnv, logger: Logger): { state: RouterState; pool: RedisPool | undefined } {
+function createState(loaded: LoadedConfig, table: DeploymentTable, policy: RoutingPolicy, env: NodeJS.ProcessEnv, logger: Logger, redisPools: RedisPools): { state: RouterState; pool: RedisPool | undefined } {
   const settings = routerRedisSettings(loaded.config, env);
   const usageMatters = policy.strategy === "usage-based-routing" || policy.strategy === "usage-based-routing-v2" || table.all.some((deployment) => deployment.rpm !== undefined || deployment.tpm !== undefined);
   if (settings === undefined) {
@@ -46,7 +47,7 @@ function createState(loaded: LoadedConfig, table: DeploymentTable, policy: Routi
     });
     return { state, pool: undefined };
   }
-  const pool = new RedisPool(settings, logger, "router-state");
+  const pool = redisPools.get(settings, "router-state");
   const syncMs = Number(env["PHAROS_ROUTER_SYNC_MS"]);
   const state = new RedisRouterState({
     pool,
@@ -68,11 +69,11 @@ export function startHealthChecker(loaded: LoadedConfig, table: DeploymentTable,
 }
 
 /** `metrics`: where cooldowns, health checks and deployment states are recorded (none when metrics are off). */
-export function createRouting(loaded: LoadedConfig, table: DeploymentTable, env: NodeJS.ProcessEnv, logger: Logger, metrics?: PharosMetrics): Routing {
+export function createRouting(loaded: LoadedConfig, table: DeploymentTable, env: NodeJS.ProcessEnv, logger: Logger, metrics?: PharosMetrics, redisPools: RedisPools = new RedisPools(logger)): Routing {
   const problems = unknownFallbackTargets(loaded.config);
   if (problems.length > 0) throw new ConfigError(loaded.source, problems);
   const policy = resolveRoutingPolicy(loaded.config);
-  const { state, pool } = createState(loaded, table, policy, env, logger);
+  const { state, pool } = createState(loaded, table, policy, env, logger, redisPools);
   const events = new RouterEvents();
   const routerRef: { current: Router | undefined } = { current: undefined };
   const healthChecker = startHealthChecker(loaded, table, events, (deployment, healthy) => {

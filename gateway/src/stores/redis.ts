@@ -91,6 +91,8 @@ export class RedisPool {
   private readonly logger: Logger;
   private next = 0;
   private down = false;
+  /** Users sharing this pool (RedisPools); the connections close with the last one. */
+  private users = 1;
 
   constructor(settings: RedisSettings, logger: Logger, name: string) {
     this.settings = settings;
@@ -164,7 +166,45 @@ export class RedisPool {
     return { connections: this.clients.length, ready, pending, busy };
   }
 
+  /** One more user of this pool (see RedisPools). */
+  retain(): void {
+    this.users += 1;
+  }
+
+  /** Releases this user's share; the connections close when the last user closes. */
   async close(): Promise<void> {
+    this.users -= 1;
+    if (this.users > 0) return;
     await Promise.all(this.clients.map((client) => client.quit().catch(() => client.disconnect())));
+  }
+}
+
+function poolKey(settings: RedisSettings): string {
+  return `${settings.host}\0${settings.port}\0${settings.password ?? ""}\0${settings.keyPrefix}`;
+}
+
+/**
+ * One pool per Redis server for the whole process: the router state, the cache and the rate
+ * limits share connections (and log an outage once) when they point at the same server.
+ */
+export class RedisPools {
+  private readonly pools = new Map<string, RedisPool>();
+  private readonly logger: Logger;
+
+  constructor(logger: Logger) {
+    this.logger = logger;
+  }
+
+  /** The pool for this server, created on first use; `name` labels it in logs. Close it when done. */
+  get(settings: RedisSettings, name: string): RedisPool {
+    const key = poolKey(settings);
+    const existing = this.pools.get(key);
+    if (existing !== undefined) {
+      existing.retain();
+      return existing;
+    }
+    const pool = new RedisPool(settings, this.logger, name);
+    this.pools.set(key, pool);
+    return pool;
   }
 }
