@@ -6,9 +6,11 @@
 import type Koa from "koa";
 import type { Logger } from "pino";
 import { createAlerting } from "./alerting/alerting.ts";
+import type { Alerting } from "./alerting/alerting.ts";
 import { createApp } from "./app.ts";
 import { ConfigError } from "./config/load.ts";
 import { createGatewayStores } from "./db/gateway-stores.ts";
+import type { StoreAlerts } from "./db/gateway-stores.ts";
 import type { GatewayStores } from "./db/gateway-stores.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { chatCompletionRoutes } from "./http/chat-completions.ts";
@@ -107,13 +109,17 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   const routing = createRouting(loaded, table, env, logger, metricsEnabled ? telemetry.metrics : undefined, redisPools);
   const router = routing.router;
   const bodyLimitBytes = (config.general_settings.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB) * MEGABYTE;
-  const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes, redisPools });
+  // Alerting reads the database's state, and the stores raise budget and write-failure alerts: bound late.
+  const late: { alerting?: Alerting } = {};
+  const storeAlerts: StoreAlerts = { budget: (reading) => late.alerting?.budget(reading), dbException: (operation, error) => late.alerting?.dbException(operation, error) };
+  const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes, redisPools, alerts: storeAlerts });
   const guardrails = createGuardrails(config, { logger, metrics: metricsEnabled ? telemetry.metrics : undefined });
   const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled), keys: stores.keyGuard, cache: stores.cacheStage, guardrails });
   const observers: RequestObserver[] = [...telemetryObservers(telemetry, logger, metricsEnabled)];
   if (stores.spendObserver !== undefined) observers.push(stores.spendObserver);
   // Slack alerting (general_settings.alerting): request records, router events, hanging requests.
   const alerting = createAlerting(loaded, { logger, env, table, database: stores.db });
+  late.alerting = alerting;
   if (alerting !== undefined) observers.push(alerting.observer);
   const stopRouterAlerts = alerting === undefined ? undefined : router.events.on(alerting.onRouterEvent);
   const health = healthSources(loaded, table, routing.healthChecker, stores);

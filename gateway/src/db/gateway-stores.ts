@@ -61,6 +61,14 @@ export interface GatewayStoresOptions {
   readonly bodyLimitBytes: number;
   /** Redis pools shared with the router state (one per server per process). */
   readonly redisPools?: RedisPools;
+  /** Where budget readings and database write failures go (Slack alerting), when configured. */
+  readonly alerts?: StoreAlerts;
+}
+
+/** The alerts the stores raise (implemented by alerting/alerting.ts). */
+export interface StoreAlerts {
+  budget(reading: { keyHash: string; keyAlias: string | undefined; spend: number; maxBudget: number }): void;
+  dbException(operation: string, error: unknown): void;
 }
 
 export interface GatewayStores {
@@ -159,7 +167,10 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
       spillDir: join(settings.dataDir, "spill"),
       writeRows: general.disable_spend_logs !== true,
       onCommitted: (keyHash, amount) => keyCache.addCommittedSpend(keyHash, amount),
-      onWriteFailed: () => metrics.spendWriteFailed(),
+      onWriteFailed: (error) => {
+        metrics.spendWriteFailed();
+        options.alerts?.dbException("spend log write", error);
+      },
       onDropped: (rows) => metrics.spendRowsDropped(rows),
     });
     writer.start();
@@ -176,6 +187,7 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
     limiter,
     pendingSpend: (keyHash) => spendWriter?.pendingSpend(keyHash) ?? 0,
     onRateLimited: (group) => metrics.rateLimitRejected("key", group),
+    onBudgetReading: (reading) => options.alerts?.budget(reading),
   });
 
   const budgetSweep = setInterval(() => {

@@ -128,9 +128,15 @@ async function admit(guard: KeyGuard, context: PharosContext, group: string): Pr
 }
 
 describe("the key guard", () => {
-  function guardFor(key: KeyRecord, pending = 0) {
+  function guardFor(key: KeyRecord, pending = 0, readings: Array<{ spend: number; maxBudget: number; keyAlias: string | undefined }> = []) {
     const t = setup({ rows: new Map([[key.keyHash, key]]) });
-    const guard = new KeyGuard({ cache: t.cache, limiter: new RateLimiter({ redis: undefined, logger: silent }), pendingSpend: () => pending, now: t.now });
+    const guard = new KeyGuard({
+      cache: t.cache,
+      limiter: new RateLimiter({ redis: undefined, logger: silent }),
+      pendingSpend: () => pending,
+      now: t.now,
+      onBudgetReading: (reading) => readings.push(reading),
+    });
     const headers: Record<string, string> = {};
     const context = async () => {
       const auth = await t.cache.resolve(key.keyHash, ctx);
@@ -158,6 +164,19 @@ describe("the key guard", () => {
     expect(error.status).toBe(400);
     expect(error.type).toBe("budget_exceeded");
     expect(error.message).toContain("current spend 1.1 USD, max budget 1 USD");
+  });
+
+  it("reports the key's spend against its budget for budget alerts, and nothing for keys without one", async () => {
+    const readings: Array<{ spend: number; maxBudget: number; keyAlias: string | undefined }> = [];
+    const { guard, context } = guardFor(record({ maxBudget: 2, spend: 1.6 }), 0.1, readings);
+    await admit(guard, await context(), "gpt-mock");
+    expect(readings).toHaveLength(1);
+    expect(readings[0]?.spend).toBeCloseTo(1.7);
+    expect(readings[0]?.maxBudget).toBe(2);
+    const none: typeof readings = [];
+    const unbudgeted = guardFor(record({}), 0, none);
+    await admit(unbudgeted.guard, await unbudgeted.context(), "gpt-mock");
+    expect(none).toEqual([]);
   });
 
   it("starts a new budget period when budget_duration has passed", async () => {

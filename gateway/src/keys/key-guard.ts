@@ -23,6 +23,8 @@ export interface KeyGuardOptions {
   readonly now?: () => number;
   /** Called when a limit refuses a request (metrics). */
   readonly onRateLimited?: (group: string, kind: LimitKind) => void;
+  /** Called with a key's spend against its budget on every admitted call of a key that has one (budget alerts). */
+  readonly onBudgetReading?: (reading: { keyHash: string; keyAlias: string | undefined; spend: number; maxBudget: number }) => void;
 }
 
 /** LiteLLM's header: the key's spend (USD) before this request. */
@@ -40,6 +42,7 @@ export class KeyGuard {
   private readonly pendingSpend: (keyHash: string) => number;
   private readonly now: () => number;
   private readonly onRateLimited: ((group: string, kind: LimitKind) => void) | undefined;
+  private readonly onBudgetReading: KeyGuardOptions["onBudgetReading"];
 
   constructor(options: KeyGuardOptions) {
     this.cache = options.cache;
@@ -47,6 +50,7 @@ export class KeyGuard {
     this.pendingSpend = options.pendingSpend;
     this.now = options.now ?? Date.now;
     this.onRateLimited = options.onRateLimited;
+    this.onBudgetReading = options.onBudgetReading;
   }
 
   /**
@@ -104,6 +108,7 @@ export class KeyGuard {
     const spend = this.spendOf(key);
     const max = key.record.maxBudget;
     if (max === null) return spend;
+    this.onBudgetReading?.({ keyHash: key.record.keyHash, keyAlias: key.auth.keyAlias, spend, maxBudget: max });
     if (spend >= max) {
       const reset = key.budgetResetAtMs === undefined ? "" : ` The budget resets at ${new Date(key.budgetResetAtMs).toISOString()}.`;
       throw new GatewayError("budget_exceeded", `Budget has been exceeded for key '${key.auth.keyAlias}': current spend ${usd(spend)} USD, max budget ${usd(max)} USD.${reset}`);

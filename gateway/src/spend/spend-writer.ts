@@ -45,7 +45,7 @@ export interface SpendWriterOptions {
   /** Spend that reached the database, per key hash (the key cache adds it). */
   readonly onCommitted?: (keyHash: string, amount: number) => void;
   /** Metrics hooks: a batch write failed; rows were dropped. */
-  readonly onWriteFailed?: () => void;
+  readonly onWriteFailed?: (error: unknown) => void;
   readonly onDropped?: (rows: number) => void;
 }
 
@@ -137,7 +137,7 @@ export class SpendWriter {
   private readonly spillDir: string | undefined;
   private readonly writeRows: boolean;
   private readonly onCommitted: ((keyHash: string, amount: number) => void) | undefined;
-  private readonly onWriteFailed: (() => void) | undefined;
+  private readonly onWriteFailed: ((error: unknown) => void) | undefined;
   private readonly onDropped: ((rows: number) => void) | undefined;
   private queue: SpendRow[] = [];
   private inFlight: SpendRow[] = [];
@@ -298,7 +298,7 @@ export class SpendWriter {
         }
       } catch (error) {
         this.failedBatches += 1;
-        this.onWriteFailed?.();
+        this.onWriteFailed?.(error);
         if (!isConnectivityError(error) && this.db.state === "connected") {
           // The rows themselves are the problem: write them one by one, dropping (and logging) the bad ones.
           await this.writeOneByOne(chunk);
