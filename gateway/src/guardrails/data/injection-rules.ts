@@ -142,7 +142,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   symbol("delimiter.tags", "delimiter", 0.5, "<s|</s|<i|</i|<a|</a|<d|</d", String.raw`(?<!<)<\/?(?:system|sys|instructions?|admin|developer)(?:_\w+)?>(?!>)`),
   symbol("delimiter.close_user", "delimiter", 0.4, "</", String.raw`<\/(?:user|user_input|input|document|context|query)>`),
   symbol("delimiter.json_role", "delimiter", 0.6, "\"role\"", String.raw`"role"\s*:\s*"system"`),
-  symbol("delimiter.dashes_end", "delimiter", 0.3, "---", String.raw`-{3,}\s*end\b`),
+  symbol("delimiter.dashes_end", "delimiter", 0.3, "---", String.raw`(?<!-)-{3,}[ \t]*end\b`),
   anchored("delimiter.role_line", "delimiter", 0.6, "system|admin|developer",
     String.raw`(?<=(?:^|\n|[.!]\s+))(?:system|admin|developer)\s*:\s*(?:you|the\s+(?:assistant|ai|model)|grant|ignore|new|from\s+now|override|reveal|disable)`),
   anchored("delimiter.end_of_input", "delimiter", 0.3, "end",

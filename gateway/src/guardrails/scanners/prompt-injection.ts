@@ -79,7 +79,8 @@ function readable(text: string): boolean {
     const code = text.charCodeAt(i);
     if ((code >= 32 && code < 127) || code === 10 || code === 9) good++;
   }
-  return good / text.length > 0.9 && /[a-z]{3,}\s+[a-z]{2,}/i.test(text);
+  // Two words; the lookbehind makes it try each word once (linear on a long run of letters).
+  return good / text.length > 0.9 && /(?<![a-z])[a-z]{3,}\s+[a-z]{2}/i.test(text);
 }
 
 function rot13(text: string): string {

@@ -127,9 +127,17 @@ function isValuePosition(text: string, start: number): boolean {
   return i >= 0 && VALUE_PREFIX.has(text[i]!);
 }
 
-/** Every secret in `text` (positions of the part to redact), in order, without overlaps. */
-export function findSecrets(input: ScanText, highEntropyStrings: boolean): SecretFinding[] {
+/** Findings beyond which a scan stops (a block needs one; a redaction of more is rare). */
+const MAX_FINDINGS = 256;
+
+/**
+ * Every secret in `text` (positions of the part to redact), in order, without overlaps; with
+ * `firstOnly`, it stops at the first one (a block needs no more, and a text full of
+ * `password=` stays cheap).
+ */
+export function findSecrets(input: ScanText, highEntropyStrings: boolean, firstOnly = false): SecretFinding[] {
   const text = input.text;
+  const limit = firstOnly ? 1 : MAX_FINDINGS;
   let found: SecretFinding[] = [];
   const add = (id: string, match: RegExpExecArray): void => {
     const [start, end] = match.indices!.groups?.[`${id}_value`] ?? match.indices![0]!;
@@ -145,7 +153,8 @@ export function findSecrets(input: ScanText, highEntropyStrings: boolean): Secre
   for (const pattern of candidatePatterns(text)) {
     const regex = pattern.regex;
     regex.lastIndex = 0;
-    for (let match = regex.exec(text); match !== null; match = regex.exec(text)) add(pattern.id, match);
+    for (let match = regex.exec(text); match !== null && found.length < limit; match = regex.exec(text)) add(pattern.id, match);
+    if (found.length >= limit) return found;
   }
   // Keyword patterns, tried where their first word occurs (the index's offsets are the text's
   // unless lowercasing changed its length; then they run on the whole text).
@@ -160,11 +169,12 @@ export function findSecrets(input: ScanText, highEntropyStrings: boolean): Secre
         const match = pattern.sticky.exec(text);
         if (match !== null) add(pattern.id, match);
       }
+      if (found.length >= limit) return found;
     }
   } else {
     for (const pattern of new Set([...ANCHORED.values()].flat())) {
       pattern.regex.lastIndex = 0;
-      for (let match = pattern.regex.exec(text); match !== null; match = pattern.regex.exec(text)) add(pattern.id, match);
+      for (let match = pattern.regex.exec(text); match !== null && found.length < limit; match = pattern.regex.exec(text)) add(pattern.id, match);
     }
   }
   if (found.length > 1) found = withoutOverlaps(found);
@@ -173,6 +183,7 @@ export function findSecrets(input: ScanText, highEntropyStrings: boolean): Secre
       if (end - start > MAX_ENTROPY_RUN || !isValuePosition(text, start)) continue;
       if (found.some((finding) => finding.start < end && start < finding.end)) continue;
       if (highEntropy(text.slice(start, end))) found.push({ kind: "high_entropy_string", start, end });
+      if (found.length >= limit) break;
     }
   }
   return found;
@@ -204,7 +215,7 @@ export function secrets(settings: ScannerSettings, options: SecretsOptions, reda
     ...settings,
     roles: "conversation",
     scan(input: ScanText): Verdict {
-      const findings = findSecrets(input, highEntropyStrings).filter((finding) => finding.end > input.from);
+      const findings = findSecrets(input, highEntropyStrings, !redact && input.from === 0).filter((finding) => finding.end > input.from);
       if (findings.length === 0) return ALLOW;
       const kinds = [...new Set(findings.map((finding) => finding.kind))].join(",");
       if (!redact) return { action: "block", score: 1, reason: "secret", detail: kinds };
