@@ -126,5 +126,8 @@ describe("routing strategies", () => {
     expect(message).toContain("reached its rpm limit (3) for this minute");
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(chatHits(c)).toBe(5);
+    // Counted as a rate-limit rejection of scope "deployment" (not only as no_healthy_deployment).
+    const scrape = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(scrape).toMatch(/^pharos_rate_limit_rejections_total\{[^}]*pharos_rate_limit_scope="deployment"[^}]*gen_ai_request_model="limited"[^}]*\} 1$/m);
   });
 });

@@ -37,6 +37,8 @@ export type RouterEvent =
   /** A cooldown is over: its time ran out (`expired`: half-open), or the probe request succeeded. */
   | { readonly type: "cooldown_ended"; readonly deployment: Deployment; readonly reason: "expired" | "probe_succeeded" }
   | { readonly type: "deployment_state"; readonly deployment: Deployment; readonly from: DeploymentCondition; readonly to: DeploymentCondition }
+  /** A request found no deployment of its group under its rpm/tpm limit (and was refused if none else could take it). */
+  | { readonly type: "deployment_rate_limited"; readonly group: string; readonly limit: "rpm" | "tpm" }
   /** One background health probe. */
   | { readonly type: "health_check"; readonly deployment: Deployment; readonly healthy: boolean; readonly latencyMs: number; readonly error: string | undefined };
 

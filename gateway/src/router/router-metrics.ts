@@ -1,6 +1,7 @@
 /**
  * Feeds the router's events into the metric catalogue (telemetry/metrics.ts): cooldowns this
- * process decided, background health checks, and every deployment's routing state as a gauge
+ * process decided, background health checks, requests refused because every deployment of the
+ * group is over its rpm/tpm (rate limits, scope "deployment"), and every deployment's routing state as a gauge
  * read at scrape time (0 healthy, 1 half-open, 2 cooling or unhealthy).
  */
 import type { PharosMetrics } from "../telemetry/metrics.ts";
@@ -26,6 +27,9 @@ export function recordRouterMetrics(router: Router, metrics: PharosMetrics): () 
         break;
       case "health_check":
         metrics.healthCheck(event.deployment.group, event.deployment.id, event.healthy);
+        break;
+      case "deployment_rate_limited":
+        metrics.rateLimitRejected("deployment", event.group);
         break;
       default:
         break;

@@ -476,6 +476,7 @@ export class Router {
   private noHealthyDeployment(group: string, candidates: readonly Deployment[], now: number): GatewayError {
     const reasons: string[] = [];
     let soonestMs = Infinity;
+    let limited: "rpm" | "tpm" | undefined;
     for (const deployment of candidates) {
       const cooldown = this.state.cooldown(deployment.id, now);
       if (cooldown !== undefined) {
@@ -498,11 +499,14 @@ export class Router {
       if (deployment.rpm !== undefined && usage.requests >= deployment.rpm) {
         soonestMs = Math.min(soonestMs, resetMs);
         reasons.push(`${label(deployment)} reached its rpm limit (${deployment.rpm}) for this minute; resets in ${seconds(resetMs)}`);
+        limited ??= "rpm";
       } else if (deployment.tpm !== undefined && usage.tokens >= deployment.tpm) {
         soonestMs = Math.min(soonestMs, resetMs);
         reasons.push(`${label(deployment)} reached its tpm limit (${deployment.tpm}) for this minute; resets in ${seconds(resetMs)}`);
+        limited ??= "tpm";
       }
     }
+    if (limited !== undefined && this.events.active) this.events.emit({ type: "deployment_rate_limited", group, limit: limited });
     const detail = reasons.length === 0 ? "no deployment can serve it" : reasons.join("; ");
     return new GatewayError("no_healthy_deployment", `No healthy deployment in model group "${group}" can take this request: ${detail}`, {
       ...(Number.isFinite(soonestMs) ? { retryAfterSeconds: Math.max(1, Math.ceil(soonestMs / 1000)) } : {}),
