@@ -37,6 +37,13 @@ afterAll(async () => {
   removeTempDirs();
 });
 
+/** The value of one series in a scrape of /metrics (public), 0 when absent. */
+async function scrapeCount(series: string): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const line = text.split("\n").find((entry) => entry.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
 async function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${gateway.url}${path}`, { method: "POST", body, headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", ...headers } });
 }
@@ -142,6 +149,12 @@ describe("authentication", () => {
   it("rejects a wrong key with 401 through the openai client", async () => {
     const wrong = openaiClient(gateway.url, "sk-wrong");
     await expect(wrong.chat.completions.create({ model: "gpt-mock", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it("labels a refused request with the route it aimed at, in metrics", async () => {
+    const before = await scrapeCount('pharos_requests_total{pharos_route="embeddings",pharos_status_class="4xx"}');
+    expect((await fetch(`${gateway.url}/v1/embeddings`, { method: "POST", body: "{}" })).status).toBe(401);
+    expect(await scrapeCount('pharos_requests_total{pharos_route="embeddings",pharos_status_class="4xx"}')).toBe(before + 1);
   });
 
   it("accepts the x-litellm-api-key header", async () => {

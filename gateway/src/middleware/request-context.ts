@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
+import { routeLabelOf } from "../http/route-labels.ts";
 import { newRequestState } from "../request-state.ts";
 import type { RequestObserver, RequestRecord, RequestState } from "../request-state.ts";
 
@@ -16,6 +17,7 @@ export function requestContext(observers: readonly RequestObserver[], logger: Lo
     const sent = ctx.get("x-litellm-call-id");
     const callId = sent !== "" && CALL_ID.test(sent) ? sent : randomUUID();
     ctx.state = newRequestState(callId, startedAt);
+    ctx.state.route = routeLabelOf(ctx.path);
     ctx.set("x-litellm-call-id", callId);
     try {
       await next();
