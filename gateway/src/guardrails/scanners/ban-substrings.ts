@@ -28,11 +28,20 @@ export function banSubstrings(settings: ScannerSettings, options: BanSubstringsO
   const pattern = termRegex(substrings, { wholeWords: options.match_type === "word", caseSensitive });
   const fold = (text: string): string => (caseSensitive ? text : text.toLowerCase());
   const wanted = new Set(substrings.map(fold));
+  // The common case (block on any substring, ignoring case): substring searches in the shared
+  // lowercased text are cheaper than a case-insensitive Unicode regex.
+  const lowered = !caseSensitive && !redact && !containsAll && options.match_type !== "word" ? [...wanted] : undefined;
 
   return {
     ...base,
     scan(input: ScanText): Verdict {
       const text = input.text;
+      if (lowered !== undefined && input.lower.length === text.length) {
+        for (const term of lowered) {
+          if (input.lower.indexOf(term, Math.max(0, input.from - term.length + 1)) >= 0) return { action: "block", score: 1, reason: "banned_substring" };
+        }
+        return ALLOW;
+      }
       pattern.lastIndex = 0;
       let spans: RedactSpan[] | undefined;
       let fresh = false;

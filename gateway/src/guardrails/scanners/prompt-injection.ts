@@ -10,10 +10,9 @@
  */
 import { INJECTION_RULES } from "../data/injection-rules.ts";
 import type { InjectionRule } from "../data/injection-rules.ts";
-import { allow, combineScores } from "../scanner.ts";
-import type { Scanner, ScannerSettings, ScanText, Verdict } from "../scanner.ts";
+import { allow, combineScores, ScanText } from "../scanner.ts";
+import type { Scanner, ScannerSettings, Verdict } from "../scanner.ts";
 import { RuleSet } from "../rule-set.ts";
-import { base64Runs, indexWords } from "../word-index.ts";
 import type { WordIndex } from "../word-index.ts";
 
 export interface PromptInjectionOptions {
@@ -37,17 +36,17 @@ export class InjectionDetector {
   }
 
   /** Scores a text; `depth` 0 also decodes hidden payloads (which are scored at depth 1). */
-  score(text: string, lower = text.toLowerCase(), words = indexWords(lower), depth = 0): InjectionScore {
+  score(input: string | ScanText, depth = 0): InjectionScore {
+    const text = typeof input === "string" ? new ScanText(input) : input;
     const scores: number[] = [];
     const ids: string[] = [];
-    for (const { rule } of this.rules.match(lower, words)) {
+    for (const { rule } of this.rules.match(text.lower, text.words)) {
       scores.push(rule.weight);
       ids.push(rule.id);
     }
     if (depth === 0) {
-      for (const decoded of hiddenPayloads(text, lower, words)) {
-        const decodedLower = decoded.toLowerCase();
-        const inner = this.score(decoded, decodedLower, indexWords(decodedLower), 1);
+      for (const decoded of hiddenPayloads(text)) {
+        const inner = this.score(new ScanText(decoded), 1);
         if (inner.score > 0) {
           scores.push(inner.score * 0.95);
           ids.push(...inner.rules.map((id) => `decoded:${id}`));
@@ -63,10 +62,9 @@ export class InjectionDetector {
 
 const MAX_PAYLOADS = 6;
 const MAX_PAYLOAD_CHARS = 4096;
-/** Shortest run of base64 characters worth decoding (hex runs: 24, i.e. 12 bytes). */
-const MIN_BASE64_RUN = 20;
+/** Shortest hex run worth decoding (12 bytes); base64 runs: MIN_BASE64_RUN (scanner.ts). */
 const MIN_HEX_RUN = 24;
-const HEX_RUN = /^[0-9a-f]+$/;
+const HEX_RUN = /^[0-9a-fA-F]+$/;
 const UNICODE_ESCAPES = /(?:\\u[0-9a-f]{4}|\\x[0-9a-f]{2}){4,}/g;
 const DOTTED = /\b(?:[a-z][.\-_*|]){2,}[a-z]\b/g;
 const TAG_CHARS = /[\u{E0020}-\u{E007E}]+/gu;
@@ -90,18 +88,29 @@ function rot13(text: string): string {
   });
 }
 
-function hiddenPayloads(text: string, lower: string, words: WordIndex): string[] {
+/** Three or more single letters in a row, one separator apart ("i.g.n.o.r.e"), from the word index. */
+function hasSpelledOutLetters(words: WordIndex): boolean {
+  const { count, starts, ends } = words;
+  let run = 0;
+  for (let i = 0; i < count; i++) {
+    if (ends[i]! - starts[i]! !== 1) run = 0;
+    else run = run > 0 && starts[i] === ends[i - 1]! + 1 ? run + 1 : 1;
+    if (run >= 3) return true;
+  }
+  return false;
+}
+
+function hiddenPayloads(input: ScanText): string[] {
+  const { text, lower } = input;
   const found: string[] = [];
   const add = (candidate: string): void => {
     if (found.length < MAX_PAYLOADS && readable(candidate)) found.push(candidate.slice(0, MAX_PAYLOAD_CHARS));
   };
-  // Offsets of text and lower agree unless lowercasing changed a length (rare characters).
-  const source = text.length === lower.length ? text : lower;
-  for (const [start, end] of base64Runs(source, words, MIN_BASE64_RUN)) {
+  for (const [start, end] of input.base64Runs) {
     if (found.length >= MAX_PAYLOADS) break;
     if (end - start > MAX_PAYLOAD_CHARS * 2) continue;
-    const run = source.slice(start, end);
-    const hex = end - start >= MIN_HEX_RUN && (end - start) % 2 === 0 && HEX_RUN.test(lower.slice(start, end));
+    const run = text.slice(start, end);
+    const hex = end - start >= MIN_HEX_RUN && (end - start) % 2 === 0 && HEX_RUN.test(run);
     add(Buffer.from(run, hex ? "hex" : "base64").toString("latin1"));
   }
   if (lower.includes("rot13") || lower.includes("rot-13") || lower.includes("rot 13")) add(rot13(text));
@@ -109,8 +118,7 @@ function hiddenPayloads(text: string, lower: string, words: WordIndex): string[]
     const decoded = lower.replace(UNICODE_ESCAPES, (run) => run.replace(/\\u([0-9a-f]{4})|\\x([0-9a-f]{2})/g, (_, u: string | undefined, x: string | undefined) => String.fromCharCode(parseInt(u ?? x ?? "0", 16))));
     if (decoded !== lower) add(decoded);
   }
-  if (DOTTED.test(lower)) add(lower.replace(DOTTED, (run) => run.replace(/[.\-_*|]/g, "")));
-  DOTTED.lastIndex = 0;
+  if (hasSpelledOutLetters(input.words)) add(lower.replace(DOTTED, (run) => run.replace(/[.\-_*|]/g, "")));
   // Unicode tag characters (U+E0020–E007E, "ASCII smuggling") are surrogate pairs led by \uDB40.
   if (text.includes("\udb40")) {
     for (const match of text.matchAll(TAG_CHARS)) add(Array.from(match[0], (char) => String.fromCharCode(char.codePointAt(0)! - 0xe0000)).join(""));
@@ -126,7 +134,7 @@ export function promptInjection(settings: ScannerSettings, options: PromptInject
     ...settings,
     roles: "conversation",
     scan(input: ScanText): Verdict {
-      const { score, rules } = detector.score(input.text, input.lower, input.words);
+      const { score, rules } = detector.score(input);
       if (score < threshold) return allow(score);
       return { action: "block", score, reason: "prompt_injection", detail: rules.slice(0, 4).join(",") };
     },

@@ -11,7 +11,7 @@ import { PLACEHOLDER, SECRET_PATTERNS } from "../data/secret-patterns.ts";
 import { ALLOW } from "../scanner.ts";
 import type { RedactSpan, Scanner, ScannerSettings, ScanText, Verdict } from "../scanner.ts";
 import { escapeRegExp } from "../term-pattern.ts";
-import { anchorMap, base64Runs } from "../word-index.ts";
+import { anchorMap } from "../word-index.ts";
 
 export interface SecretsOptions {
   readonly redact?: boolean;
@@ -75,7 +75,6 @@ function specificKind(value: string): string | undefined {
   return SPECIFIC.find((pattern) => pattern.regex.test(value))?.id;
 }
 
-const MIN_ENTROPY_RUN = 20;
 const MAX_ENTROPY_RUN = 128;
 
 function shannonEntropy(text: string): number {
@@ -179,7 +178,7 @@ export function findSecrets(input: ScanText, highEntropyStrings: boolean, firstO
   }
   if (found.length > 1) found = withoutOverlaps(found);
   if (highEntropyStrings && aligned) {
-    for (const [start, end] of base64Runs(text, input.words, MIN_ENTROPY_RUN)) {
+    for (const [start, end] of input.base64Runs) {
       if (end - start > MAX_ENTROPY_RUN || !isValuePosition(text, start)) continue;
       if (found.some((finding) => finding.start < end && start < finding.end)) continue;
       if (highEntropy(text.slice(start, end))) found.push({ kind: "high_entropy_string", start, end });
