@@ -7,6 +7,7 @@
 import cluster from "node:cluster";
 import type { Worker } from "node:cluster";
 import type { Logger } from "pino";
+import type { AlertEvent } from "./alerting/events.ts";
 import type { StoreSnapshot } from "./telemetry/metric-store.ts";
 
 /** Messages between primary and workers (extend the union; `kind` is the discriminator). */
@@ -19,7 +20,10 @@ export type WorkerMessage =
   | { readonly kind: "metrics-scrape"; readonly id: number }
   | { readonly kind: "metrics-collect"; readonly id: number }
   | { readonly kind: "metrics-snapshot"; readonly id: number; readonly snapshot: StoreSnapshot }
-  | { readonly kind: "metrics-merged"; readonly id: number; readonly snapshot: StoreSnapshot };
+  | { readonly kind: "metrics-merged"; readonly id: number; readonly snapshot: StoreSnapshot }
+  // Slack alerting (alerting/events.ts): a worker ships what its alert producer saw to the alert
+  // hub in the primary (alerting/hub-host.ts), every few hundred ms while there is something, and at drain.
+  | { readonly kind: "alert-events"; readonly events: readonly AlertEvent[] };
 
 export interface PrimaryOptions {
   readonly workers: number;

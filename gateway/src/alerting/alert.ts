@@ -52,6 +52,21 @@ export interface Alert {
   readonly at: number;
 }
 
+/**
+ * What an alert needs to know about a deployment: plain data (a Deployment fits), so it can
+ * cross the cluster channel from a worker to the alert hub.
+ */
+export interface DeploymentRef {
+  readonly id: string;
+  readonly group: string;
+  readonly apiBaseForHeader: string;
+}
+
+/** A plain copy of a deployment's reference (a Deployment holds transports: never send it whole). */
+export function refOf(deployment: DeploymentRef): DeploymentRef {
+  return { id: deployment.id, group: deployment.group, apiBaseForHeader: deployment.apiBaseForHeader };
+}
+
 /** Alerts squashed under one key during a batch. */
 export interface AlertGroup {
   readonly first: Alert;

@@ -42,22 +42,39 @@ export class AlertBatcher {
 
   /** Accepts an alert of an enabled type; everything else is ignored. Never throws. */
   add(alert: Alert): void {
-    if (!this.settings.types.has(alert.type)) return;
-    let pending = this.pending.get(alert.type);
+    this.addGroup({ first: alert, last: alert, count: 1, peak: alert.peak?.value });
+  }
+
+  /** Accepts `count` alerts with one key already squashed elsewhere (a worker's, on their way to the hub). */
+  addGroup(incoming: Readonly<AlertGroup>): void {
+    const { first, last, count, peak } = incoming;
+    if (!this.settings.types.has(first.type) || !(count > 0)) return;
+    const pending = this.pendingOf(first.type);
+    const group = pending.groups.get(first.key);
+    if (group !== undefined) {
+      group.count += count;
+      group.last = last;
+      if (peak !== undefined) group.peak = Math.max(group.peak ?? peak, peak);
+    } else if (pending.groups.size < this.settings.maxPendingPerType) {
+      pending.groups.set(first.key, { first, last, count, peak });
+    } else {
+      pending.overflow += count;
+    }
+  }
+
+  /** Counts alerts of a type that were only counted elsewhere (more distinct alerts than kept). */
+  addOverflow(type: SupportedAlertType, count: number): void {
+    if (!this.settings.types.has(type) || !(count > 0)) return;
+    this.pendingOf(type).overflow += count;
+  }
+
+  private pendingOf(type: SupportedAlertType): Pending {
+    let pending = this.pending.get(type);
     if (pending === undefined) {
       pending = { groups: new Map(), overflow: 0 };
-      this.pending.set(alert.type, pending);
+      this.pending.set(type, pending);
     }
-    const group = pending.groups.get(alert.key);
-    if (group !== undefined) {
-      group.count += 1;
-      group.last = alert;
-      if (alert.peak !== undefined) group.peak = Math.max(group.peak ?? alert.peak.value, alert.peak.value);
-    } else if (pending.groups.size < this.settings.maxPendingPerType) {
-      pending.groups.set(alert.key, { first: alert, last: alert, count: 1, peak: alert.peak?.value });
-    } else {
-      pending.overflow += 1;
-    }
+    return pending;
   }
 
   /** Alerts waiting, per type (for tests and the daily report). */

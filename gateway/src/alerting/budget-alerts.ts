@@ -4,6 +4,10 @@
  * requests refused with budget_exceeded; the 15 %/5 % levels from `reading()`, which the spend
  * path calls with a key's spend and max budget. Keys appear by alias (or a hash prefix), never
  * by their secret.
+ *
+ * Split for the cluster: `BudgetAlerts.noticeOf()` / `crossing()` (pure) say which level a key
+ * reached — a producer (each worker) computes them; `notice()` is the once-per-24-h dedup that
+ * the alert hub holds, one for every worker of the gateway.
  */
 import type { Alert } from "./alert.ts";
 
@@ -17,6 +21,15 @@ export interface BudgetReading {
 }
 
 export type BudgetLevel = "crossed" | "5% left" | "15% left";
+
+/** A key reached a budget level: plain data, what crosses from a worker to the alert hub. */
+export interface BudgetNotice {
+  readonly keyHash: string;
+  readonly keyAlias?: string | undefined;
+  readonly level: BudgetLevel;
+  readonly detail?: string | undefined;
+  readonly numbers?: Readonly<Record<string, number>> | undefined;
+}
 
 export class BudgetAlerts {
   private readonly sentAt = new Map<string, number>();
@@ -36,21 +49,37 @@ export class BudgetAlerts {
     return undefined;
   }
 
-  reading(reading: BudgetReading, now: number): Alert | undefined {
+  /** The notice a spend reading amounts to, if it reached a level (pure). */
+  static noticeOf(reading: BudgetReading): BudgetNotice | undefined {
     const level = BudgetAlerts.levelOf(reading.spend, reading.maxBudget);
     if (level === undefined) return undefined;
-    return this.alert(reading.keyHash, reading.keyAlias, level, now, `spend ${usd(reading.spend)} of ${usd(reading.maxBudget)} USD`, {
-      "spend (USD)": round(reading.spend),
-      "max budget (USD)": round(reading.maxBudget),
-    });
+    return {
+      keyHash: reading.keyHash,
+      keyAlias: reading.keyAlias,
+      level,
+      detail: `spend ${usd(reading.spend)} of ${usd(reading.maxBudget)} USD`,
+      numbers: { "spend (USD)": round(reading.spend), "max budget (USD)": round(reading.maxBudget) },
+    };
+  }
+
+  /** The notice for a request refused with budget_exceeded (pure). */
+  static crossing(keyHash: string, keyAlias: string | undefined, message: string | undefined): BudgetNotice {
+    return { keyHash, keyAlias, level: "crossed", detail: message };
+  }
+
+  reading(reading: BudgetReading, now: number): Alert | undefined {
+    const notice = BudgetAlerts.noticeOf(reading);
+    return notice === undefined ? undefined : this.notice(notice, now);
   }
 
   /** A request refused with budget_exceeded. */
   crossed(keyHash: string, keyAlias: string | undefined, message: string | undefined, now: number): Alert | undefined {
-    return this.alert(keyHash, keyAlias, "crossed", now, message, undefined);
+    return this.notice(BudgetAlerts.crossing(keyHash, keyAlias, message), now);
   }
 
-  private alert(keyHash: string, keyAlias: string | undefined, level: BudgetLevel, now: number, detail: string | undefined, numbers: Record<string, number> | undefined): Alert | undefined {
+  /** The alert for a notice, unless this key and level was alerted within budget_alert_ttl. */
+  notice(notice: BudgetNotice, now: number): Alert | undefined {
+    const { keyHash, keyAlias, level, detail, numbers } = notice;
     const id = `${keyHash}\0${level}`;
     const last = this.sentAt.get(id);
     if (last !== undefined && now - last < this.ttlMs) return undefined;

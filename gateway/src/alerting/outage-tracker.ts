@@ -5,8 +5,7 @@
  * `major` (10) a major one — each once per window. Pure state machine over a clock.
  */
 import type { ErrorCode } from "../errors.ts";
-import type { Deployment } from "../router/deployments.ts";
-import type { Alert } from "./alert.ts";
+import type { Alert, DeploymentRef } from "./alert.ts";
 
 export const OUTAGE_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["upstream_timeout", "upstream_server_error", "upstream_connection", "upstream_malformed"]);
 
@@ -36,7 +35,7 @@ export class OutageTracker {
   }
 
   /** Records a failed call; returns the outage alert it triggers, if any. */
-  failure(deployment: Deployment, code: ErrorCode, now: number): Alert | undefined {
+  failure(deployment: DeploymentRef, code: ErrorCode, now: number): Alert | undefined {
     if (!OUTAGE_ERRORS.has(code)) return undefined;
     const { windowMs, minor, major, maxListSize } = this.settings;
     let entry = this.byDeployment.get(deployment.id);

@@ -6,6 +6,7 @@
 import cluster from "node:cluster";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import { createAlertHubHost } from "../alerting/hub-host.ts";
 import { attachWorker, runPrimary } from "../cluster.ts";
 import { createDatabaseHost } from "../db/ipc-database.ts";
 import type { PrimaryHandle } from "../cluster.ts";
@@ -118,6 +119,8 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
     },
   };
   const telemetry = startPrimaryTelemetry({ env, logger, instanceId: instanceIdOf(plan) });
+  // Slack alerting: one hub (batcher, sender, outage counts, budget dedup, daily report) for all workers.
+  const alertHub = createAlertHubHost(loaded, env, logger);
   // Workers without Redis share router state (cooldowns, rpm usage, in-flight) through the primary.
   const relay = new RouterSyncRelay(() => handle.workers());
   cluster.on("exit", (worker) => relay.onExit(worker));
@@ -129,11 +132,13 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
       telemetry.onMessage(worker, message);
       relay.onMessage(worker, message);
       dbHost?.onMessage(worker, message);
+      alertHub?.onMessage(worker, message);
     },
     onFirstListening: async () => {
       logger.info({ version: PHAROS_VERSION, config: loaded.source, workers: plan.workers, groups: table.groupNames }, `Pharos listening on http://${plan.host}:${plan.port}`);
       if (plan.healthPort === undefined) {
         return async () => {
+          await alertHub?.close();
           await transports.close();
           await dbHost?.close();
         };
@@ -143,6 +148,7 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
       logger.info(`health app listening on http://${plan.host}:${running.port}`);
       return async () => {
         await running.drain(1000);
+        await alertHub?.close();
         await transports.close();
         await dbHost?.close();
       };
