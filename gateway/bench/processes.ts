@@ -81,7 +81,8 @@ export async function startPharos(name: string, config: string, env: Record<stri
   const dir = mkdtempSync(join(tmpdir(), "pharos-bench-"));
   const file = join(dir, "config.yaml");
   writeFileSync(file, config);
-  return start(name, [MAIN, "serve", "--config", file, "--host", "127.0.0.1", "--port", String(port), ...args], port, { LITELLM_LOG: "ERROR", PHAROS_DATA_DIR: dir, ...env }, "/health/liveliness");
+  // No embedded database unless a scenario asks for one (PHAROS_DATA_DIR): the core bench measures the proxy.
+  return start(name, [MAIN, "serve", "--config", file, "--host", "127.0.0.1", "--port", String(port), ...args], port, { LITELLM_LOG: "ERROR", PHAROS_DATA_DIR: "off", ...env }, "/health/liveliness");
 }
 
 /** User + system CPU seconds the process has used. */

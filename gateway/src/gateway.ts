@@ -8,7 +8,6 @@ import type { Logger } from "pino";
 import { createAlerting } from "./alerting/alerting.ts";
 import type { Alerting } from "./alerting/alerting.ts";
 import { createApp } from "./app.ts";
-import { ConfigError } from "./config/load.ts";
 import { createGatewayStores } from "./db/gateway-stores.ts";
 import type { StoreAlerts } from "./db/gateway-stores.ts";
 import type { GatewayStores } from "./db/gateway-stores.ts";
@@ -20,17 +19,13 @@ import { deploymentHealthRoutes, publicHealthRoutes } from "./http/health.ts";
 import type { HealthSources, ReadinessReport } from "./http/health.ts";
 import { modelRoutes } from "./http/models.ts";
 import type { ProxyDeps } from "./http/proxy-handler.ts";
-import { MockUpstream } from "./mock/mock-upstream.ts";
 import { createGuardrails } from "./guardrails/guardrails.ts";
 import { guardrailListRoutes } from "./guardrails/list-route.ts";
 import { Pipeline } from "./pipeline.ts";
-import { InProcessTransport } from "./providers/in-process-transport.ts";
-import { HttpTransports } from "./providers/transport.ts";
-import type { PoolStats } from "./providers/transport.ts";
 import type { RequestObserver, RequestState } from "./request-state.ts";
-import { buildDeployments } from "./router/deployments.ts";
-import type { DeploymentTable, TransportSource } from "./router/deployments.ts";
+import type { DeploymentTable } from "./router/deployments.ts";
 import { createRouting } from "./router/create-routing.ts";
+import { buildTable, createTransports } from "./router/deployment-table.ts";
 import { RedisPools } from "./stores/redis.ts";
 import type { HealthChecker } from "./router/health-checks.ts";
 import { probeAll } from "./router/health-report.ts";
@@ -57,25 +52,6 @@ export interface Gateway {
 const MEGABYTE = 1024 * 1024;
 const DEFAULT_BODY_LIMIT_MB = 10;
 const DEFAULT_PROBE_TIMEOUT_SECONDS = 10;
-
-/** Transports for a config: undici pools per origin, one in-process mock for `fake/` models. */
-export function createTransports(): TransportSource & { close(): Promise<void>; stats(): PoolStats[] } {
-  const http = new HttpTransports();
-  let inProcess: InProcessTransport | undefined;
-  return {
-    http: (origin) => http.forOrigin(origin),
-    stats: () => http.all().map((transport) => transport.stats()),
-    inProcess: () => (inProcess ??= new InProcessTransport(new MockUpstream())),
-    close: () => http.close(),
-  };
-}
-
-/** The deployment table, or a ConfigError listing every deployment problem. */
-export function buildTable(loaded: LoadedConfig, transports: TransportSource, env: NodeJS.ProcessEnv): { table: DeploymentTable; warnings: string[] } {
-  const built = buildDeployments(loaded.config, env, transports);
-  if (built.problems.length > 0) throw new ConfigError(loaded.source, built.problems);
-  return { table: built.table, warnings: built.warnings };
-}
 
 /** With background health checks on, /health answers from their cached state instead of probing. */
 export function healthSources(loaded: LoadedConfig, table: DeploymentTable, checker?: HealthChecker, database?: Pick<GatewayStores, "readiness">): HealthSources {

@@ -4,11 +4,10 @@
  * Boot order for serve: config → telemetry → stores → app → listen (cli/serve.ts).
  */
 import { ConfigError } from "./config/load.ts";
-import { checkConfig } from "./cli/check-config.ts";
-import { mockUpstreamCommand } from "./cli/mock-upstream.ts";
 import { parseCli, USAGE, UsageError } from "./cli/args.ts";
-import { serveCommand } from "./cli/serve.ts";
 import { PHAROS_VERSION } from "./version.ts";
+
+// Each command loads only what it runs: `mock-upstream` and `check-config` never load the gateway.
 
 async function main(argv: readonly string[]): Promise<number | undefined> {
   const args = parseCli(argv);
@@ -20,16 +19,21 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
       process.stdout.write(`pharos ${PHAROS_VERSION}\n`);
       return 0;
     case "check-config": {
+      const { checkConfig } = await import("./cli/check-config.ts");
       const result = await checkConfig(args.file);
       process.stdout.write(`${result.lines.join("\n")}\n`);
       return result.ok ? 0 : 1;
     }
-    case "mock-upstream":
+    case "mock-upstream": {
+      const { mockUpstreamCommand } = await import("./cli/mock-upstream.ts");
       await mockUpstreamCommand(args);
       return undefined;
-    case "serve":
+    }
+    case "serve": {
+      const { serveCommand } = await import("./cli/serve.ts");
       await serveCommand(args);
       return undefined;
+    }
   }
 }
 

@@ -5,7 +5,11 @@
  * - a failed message is retried once with the next one, then dropped and counted;
  * - errors are logged at most once a minute per URL and never thrown.
  */
-import { IncomingWebhook } from "@slack/webhook";
+import type * as SlackWebhook from "@slack/webhook";
+import type { IncomingWebhook } from "@slack/webhook";
+import { lazyModule } from "../lazy-module.ts";
+
+const slackWebhook = lazyModule<typeof SlackWebhook>("@slack/webhook");
 import type { Logger } from "pino";
 import type { SlackMessage } from "./block-kit.ts";
 
@@ -89,7 +93,7 @@ export class SlackSender {
     let channel = this.channels.get(url);
     if (channel === undefined) {
       channel = {
-        webhook: new IncomingWebhook(url, { timeout: this.options.timeoutMs, ...(this.options.username === undefined ? {} : { username: this.options.username }) }),
+        webhook: new (slackWebhook().IncomingWebhook)(url, { timeout: this.options.timeoutMs, ...(this.options.username === undefined ? {} : { username: this.options.username }) }),
         queue: [],
         sending: undefined,
         lastErrorLogAt: -Infinity,

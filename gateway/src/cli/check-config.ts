@@ -1,6 +1,6 @@
 /** `pharos check-config FILE`: exit 0 when the config loads, else list every problem by path. */
 import { loadConfigFile } from "../config/load.ts";
-import { buildTable, createTransports } from "../gateway.ts";
+import { buildTable, createTransports } from "../router/deployment-table.ts";
 
 export interface CheckResult {
   readonly ok: boolean;

@@ -8,7 +8,11 @@
  * version (in the OS temp dir): initdb in WASM costs seconds of CPU and ~800 MB of memory, a
  * copy costs ~30 ms.
  */
-import { PGlite } from "@electric-sql/pglite";
+import type * as PgliteModule from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
+import { lazyModule } from "../lazy-module.ts";
+
+const pglite = lazyModule<typeof PgliteModule>("@electric-sql/pglite");
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -110,7 +114,7 @@ async function templateDir(): Promise<string | undefined> {
   if (ready()) return dir;
   const building = `${dir}.building-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
-    const db = new PGlite(building);
+    const db = new (pglite().PGlite)(building);
     await db.waitReady;
     await db.close();
     try {
@@ -137,7 +141,7 @@ export async function openPglite(dataDir: string): Promise<PgliteDatabase> {
       cpSync(template, pgDir, { recursive: true });
     }
   }
-  const db = new PGlite(pgDir, { postgresqlconf: "shared_buffers=16MB" });
+  const db = new (pglite().PGlite)(pgDir, { postgresqlconf: "shared_buffers=16MB" });
   await db.waitReady;
   return new PgliteDatabase(db, `PGlite ${pgDir}`);
 }

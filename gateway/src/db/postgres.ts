@@ -4,7 +4,10 @@
  * after 30 s, so a quiet gateway holds few; errors on idle connections are absorbed (the pool
  * drops them) instead of crashing the process.
  */
-import pg from "pg";
+import type pg from "pg";
+import { lazyModule } from "../lazy-module.ts";
+
+const pgModule = lazyModule<typeof pg>("pg");
 import type { PoolClient } from "pg";
 import { isConnectivityError } from "./database.ts";
 import type { Database, PoolStats, Queryable, QueryResult, Statement } from "./database.ts";
@@ -53,7 +56,7 @@ export class PostgresDatabase implements Database {
   constructor(options: PostgresOptions) {
     this.description = `PostgreSQL ${redactUrl(options.url)}`;
     this.max = options.poolLimit;
-    this.pool = new pg.Pool({
+    this.pool = new (pgModule().Pool)({
       connectionString: options.url,
       max: options.poolLimit,
       connectionTimeoutMillis: options.connectionTimeoutMs,

@@ -15,7 +15,11 @@
  * the pool logs the outage once, and the next poll after Redis returns resynchronises.
  */
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import type * as IoRedis from "ioredis";
+import type { Redis } from "ioredis";
+import { lazyModule } from "../lazy-module.ts";
+
+const ioredis = lazyModule<typeof IoRedis>("ioredis");
 import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
 import { errorClasses } from "../config/schema.ts";
@@ -278,7 +282,7 @@ export class RedisRouterState implements RouterState {
 
   private subscribe(): void {
     const settings = this.pool.settings;
-    const subscriber = new Redis({
+    const subscriber = new (ioredis().Redis)({
       host: settings.host,
       port: settings.port,
       ...(settings.password === undefined ? {} : { password: settings.password }),

@@ -5,7 +5,11 @@
  * timeout (redis_connection_pool_timeout). When Redis goes away commands fail fast (no offline
  * queue), the outage is logged once, and the connections keep reconnecting in the background.
  */
-import { Redis } from "ioredis";
+import type * as IoRedis from "ioredis";
+import type { Redis } from "ioredis";
+import { lazyModule } from "../lazy-module.ts";
+
+const ioredis = lazyModule<typeof IoRedis>("ioredis");
 import type { Logger } from "pino";
 import type { RawConfig } from "../config/schema.ts";
 
@@ -101,7 +105,7 @@ export class RedisPool {
   }
 
   private connect(): Redis {
-    const client = new Redis({
+    const client = new (ioredis().Redis)({
       host: this.settings.host,
       port: this.settings.port,
       ...(this.settings.password === undefined ? {} : { password: this.settings.password }),
