@@ -4,7 +4,7 @@
  * Chinese or Japanese characters; "symbol" rules run when the text contains one of their needles.
  * Used by PromptInjection and NoRefusal.
  */
-import { anchorMap, indexWords } from "./word-index.ts";
+import { AnchorIndex, indexWords } from "./word-index.ts";
 import type { WordIndex } from "./word-index.ts";
 
 export interface PhraseRule {
@@ -36,17 +36,18 @@ export function cjkRule<E extends object>(id: string, weight: number, source: st
   return { id, weight, scope: "cjk", anchors: [], needles: [], pattern: new RegExp(source, "g"), ...extra };
 }
 
-export function symbolRule<E extends object>(id: string, weight: number, needles: string, source: string, extra: E): PhraseRule & E {
-  return { id, weight, scope: "symbol", anchors: [], needles: words(needles), pattern: new RegExp(source, "g"), ...extra };
+export function symbolRule<E extends object>(id: string, weight: number, needles: readonly string[], source: string, extra: E): PhraseRule & E {
+  if (needles.length === 0 || needles.includes("")) throw new Error(`symbol rule ${id} needs non-empty needles`);
+  return { id, weight, scope: "symbol", anchors: [], needles, pattern: new RegExp(source, "g"), ...extra };
 }
 
 export class RuleSet<R extends PhraseRule> {
-  private readonly byAnchor: ReadonlyMap<number, readonly R[]>;
+  private readonly byAnchor: AnchorIndex<R>;
   private readonly cjkRules: readonly R[];
   private readonly symbolRules: readonly R[];
 
   constructor(rules: readonly R[]) {
-    this.byAnchor = anchorMap(rules.filter((rule) => rule.scope === "word"));
+    this.byAnchor = new AnchorIndex(rules.filter((rule) => rule.scope === "word"));
     this.cjkRules = rules.filter((rule) => rule.scope === "cjk");
     this.symbolRules = rules.filter((rule) => rule.scope === "symbol");
   }

@@ -72,15 +72,16 @@ export class ScanLedger {
 const NO_SKIPS: readonly Scanner[] = [];
 
 /**
- * The process CPU clock (ms), read at most once per millisecond of wall time: a phase's baseline
- * may be up to 1 ms stale, which can only make a 50 ms deadline look ~1 ms closer. Reading it
- * costs a system call, too much to pay twice per request.
+ * The process CPU clock (ms), read at most once per CPU_SAMPLE_MS of wall time: a phase's
+ * baseline may be that stale, which can only make a 50 ms deadline look a few ms closer. Reading
+ * it costs a system call, too much to pay on every request.
  */
+const CPU_SAMPLE_MS = 5;
 let cpuSampledAt = Number.NEGATIVE_INFINITY;
 let cpuSample = 0;
 
 function cpuClockMs(now: number, fresh: boolean): number {
-  if (fresh || now - cpuSampledAt > 1) {
+  if (fresh || now - cpuSampledAt > CPU_SAMPLE_MS) {
     const used = process.cpuUsage();
     cpuSample = (used.user + used.system) / 1000;
     cpuSampledAt = now;

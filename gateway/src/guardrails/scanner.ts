@@ -5,7 +5,7 @@
  */
 import type { FailMode } from "./config.ts";
 import type { Phase, ScannerKind } from "./kinds.ts";
-import { base64Runs, indexWords } from "./word-index.ts";
+import { indexWords } from "./word-index.ts";
 import type { WordIndex } from "./word-index.ts";
 
 export type { FailMode } from "./config.ts";
@@ -43,9 +43,6 @@ export type Verdict =
     }
   | { readonly action: "redact"; readonly score: number; readonly spans: readonly RedactSpan[]; readonly detail?: string };
 
-/** Shortest run of base64 characters worth decoding or weighing. */
-export const MIN_BASE64_RUN = 20;
-
 export const ALLOW: Verdict = { action: "allow", score: 0 };
 
 export function allow(score: number): Verdict {
@@ -67,7 +64,7 @@ export class ScanText {
   readonly parts: number;
   private lowered: string | undefined;
   private indexed: WordIndex | undefined;
-  private runs: Array<[number, number]> | undefined;
+  private runs: ReadonlyArray<readonly [number, number]> | undefined;
 
   constructor(text: string, from = 0, model?: string, parts = 1) {
     this.text = text;
@@ -96,7 +93,7 @@ export class ScanText {
   get base64Runs(): ReadonlyArray<readonly [number, number]> {
     // The lowercase index's offsets are the text's unless lowercasing changed a length (İ): then
     // the text gets its own index, so such a character cannot hide a payload.
-    return (this.runs ??= base64Runs(this.text, this.text.length === this.lower.length ? this.words : indexWords(this.text), MIN_BASE64_RUN));
+    return (this.runs ??= this.text.length === this.lower.length ? this.words.base64Runs : indexWords(this.text).base64Runs);
   }
 }
 

@@ -73,7 +73,8 @@ export function exceedsTokens(text: string, limit: number, name: EncodingName): 
   if (remainingBytes <= limit) return false;
   let counted = 0;
   let offset = 0;
-  let step = Math.max(256, 2 * (remainingBytes - limit));
+  // Typical text saves ~3 bytes per token, so ~1.5 × the excess usually suffices; it doubles if not.
+  let step = Math.max(128, Math.ceil(1.5 * (remainingBytes - limit)));
   while (offset < text.length) {
     const end = offset + step >= text.length ? text.length : pieceStartAtOrAfter(text, offset + step);
     const segment = text.slice(offset, end);

@@ -11,11 +11,16 @@
 
 export interface WordIndex {
   readonly count: number;
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  readonly hashes: Int32Array;
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+  readonly hashes: readonly number[];
   /** The text has Han, Kana or Hangul characters. */
   readonly hasCjk: boolean;
+  /**
+   * Runs of base64 characters (ASCII words joined by single + or /, then up to two = of padding)
+   * at least MIN_BASE64_RUN long: candidates for hidden payloads and high-entropy secrets.
+   */
+  readonly base64Runs: ReadonlyArray<readonly [number, number]>;
 }
 
 /** ASCII letters and digits (1) by character code. */
@@ -44,42 +49,68 @@ export function wordHash(word: string): number {
   return hash & HASH_MASK;
 }
 
+const PLUS = 43;
+const SLASH = 47;
+const EQUALS = 61;
+
+/** Shortest run of base64 characters recorded in `WordIndex.base64Runs`. */
+export const MIN_BASE64_RUN = 20;
+
 export function indexWords(text: string): WordIndex {
-  const capacity = (text.length >> 1) + 1;
-  const starts = new Int32Array(capacity);
-  const ends = new Int32Array(capacity);
-  const hashes = new Int32Array(capacity);
-  let count = 0;
+  // Plain arrays of small integers live in the young generation and die cheaply; typed arrays
+  // would allocate off-heap memory per request, which costs more in a busy process than here.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const hashes: number[] = [];
+  const runs: Array<[number, number]> = [];
   let hasCjk = false;
-  let start = -1;
-  let hash = FNV_OFFSET;
   const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 128 ? ASCII_WORD[code] === 1 : isWordCode(code)) {
-      if (start < 0) {
-        start = i;
-        hash = FNV_OFFSET;
+  // The current run of ASCII words joined by single + or / (a base64 candidate).
+  let runStart = -1;
+  let runEnd = -1;
+  const closeRun = (): void => {
+    if (runStart >= 0 && runEnd - runStart >= MIN_BASE64_RUN) {
+      let end = runEnd;
+      while (end < length && end - runEnd < 2 && text.charCodeAt(end) === EQUALS) end++;
+      runs.push([runStart, end]);
+    }
+    runStart = -1;
+  };
+  let i = 0;
+  // Two tight loops (skip separators, then read one word) predict better than one loop with a
+  // branch per character.
+  while (i < length) {
+    let code = text.charCodeAt(i);
+    while (!(code < 128 ? ASCII_WORD[code] === 1 : isWordCode(code))) {
+      if (!hasCjk && code >= 0x3040 && isCjkCode(code)) hasCjk = true;
+      if (++i >= length) {
+        closeRun();
+        return { count: starts.length, starts, ends, hashes, hasCjk, base64Runs: runs };
       }
+      code = text.charCodeAt(i);
+    }
+    const start = i;
+    let hash = FNV_OFFSET;
+    let ascii = true;
+    do {
       hash = Math.imul(hash ^ code, FNV_PRIME);
-      continue;
+      if (code >= 128) ascii = false;
+      if (++i >= length) break;
+      code = text.charCodeAt(i);
+    } while (code < 128 ? ASCII_WORD[code] === 1 : isWordCode(code));
+    starts.push(start);
+    ends.push(i);
+    hashes.push(hash & HASH_MASK);
+    if (!ascii) closeRun();
+    else if (runStart >= 0 && start === runEnd + 1 && (text.charCodeAt(runEnd) === PLUS || text.charCodeAt(runEnd) === SLASH)) runEnd = i;
+    else {
+      closeRun();
+      runStart = start;
+      runEnd = i;
     }
-    if (start >= 0) {
-      starts[count] = start;
-      ends[count] = i;
-      hashes[count] = hash & HASH_MASK;
-      count++;
-      start = -1;
-    }
-    if (!hasCjk && code >= 0x3040 && isCjkCode(code)) hasCjk = true;
   }
-  if (start >= 0) {
-    starts[count] = start;
-    ends[count] = text.length;
-    hashes[count] = hash & HASH_MASK;
-    count++;
-  }
-  return { count, starts, ends, hashes, hasCjk };
+  closeRun();
+  return { count: starts.length, starts, ends, hashes, hasCjk, base64Runs: runs };
 }
 
 /** True when the character at `index` (or the end) does not continue a word. */
@@ -87,52 +118,34 @@ export function isWordBoundary(text: string, index: number): boolean {
   return index >= text.length || !isWordCode(text.charCodeAt(index));
 }
 
-/** Maps a word's hash to the entries anchored on it (built once at boot). */
-export function anchorMap<T>(entries: ReadonlyArray<{ readonly anchors: readonly string[] } & T>): Map<number, T[]> {
-  const map = new Map<number, T[]>();
-  for (const entry of entries) {
-    for (const anchor of entry.anchors) {
-      const hash = wordHash(anchor);
-      const list = map.get(hash) ?? [];
-      if (!list.includes(entry)) list.push(entry);
-      map.set(hash, list);
-    }
-  }
-  return map;
-}
-
-const PLUS = 43;
-const SLASH = 47;
-const EQUALS = 61;
-
-function isAsciiAlnum(text: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (text.charCodeAt(i) > 122) return false;
-  return true;
-}
-
 /**
- * Runs of base64 characters (A–Z, a–z, 0–9, + and /, then up to two = of padding) at least
- * `minLength` long, found from the word index: consecutive ASCII words joined by a single + or /.
- * `text` must have the indexed text's offsets (the original text, when lowercasing kept its length).
+ * Maps a word's hash to the entries anchored on it (built once at boot). A 64 Kbit filter on the
+ * hash's low bits answers "no entry" for most words without touching the Map (8 KB that stays in
+ * cache, where a Map probe per word does not in a busy process).
  */
-export function base64Runs(text: string, words: WordIndex, minLength: number): Array<[number, number]> {
-  const runs: Array<[number, number]> = [];
-  const { count, starts, ends } = words;
-  let i = 0;
-  while (i < count) {
-    const start = starts[i]!;
-    let end = ends[i]!;
-    let j = i;
-    while (j + 1 < count && starts[j + 1] === end + 1 && (text.charCodeAt(end) === PLUS || text.charCodeAt(end) === SLASH)) {
-      j++;
-      end = ends[j]!;
+export class AnchorIndex<T> {
+  private readonly map = new Map<number, T[]>();
+  private readonly filter = new Uint8Array(8192);
+
+  constructor(entries: ReadonlyArray<{ readonly anchors: readonly string[] } & T>) {
+    for (const entry of entries) {
+      for (const anchor of entry.anchors) {
+        const hash = wordHash(anchor);
+        const list = this.map.get(hash) ?? [];
+        if (!list.includes(entry)) list.push(entry);
+        this.map.set(hash, list);
+        this.filter[(hash >>> 3) & 8191]! |= 1 << (hash & 7);
+      }
     }
-    if (end - start >= minLength && isAsciiAlnum(text, start, end)) {
-      const last = end;
-      while (end < text.length && end - last < 2 && text.charCodeAt(end) === EQUALS) end++;
-      runs.push([start, end]);
-    }
-    i = j + 1;
   }
-  return runs;
+
+  get(hash: number): T[] | undefined {
+    return (this.filter[(hash >>> 3) & 8191]! & (1 << (hash & 7))) === 0 ? undefined : this.map.get(hash);
+  }
+
+  values(): IterableIterator<T[]> {
+    return this.map.values();
+  }
 }
+
+

@@ -18,7 +18,8 @@ export type InjectionRule = PhraseRule & { readonly category: InjectionCategory 
 
 const anchored = (id: string, category: InjectionCategory, weight: number, anchors: string, source: string): InjectionRule => anchoredRule(id, weight, anchors, source, { category });
 const cjk = (id: string, category: InjectionCategory, weight: number, source: string): InjectionRule => cjkRule(id, weight, source, { category });
-const symbol = (id: string, category: InjectionCategory, weight: number, needles: string, source: string): InjectionRule => symbolRule(id, weight, needles, source, { category });
+/** `needles`: literals, one of which the text must contain (a list: they may contain "|"). */
+const symbol = (id: string, category: InjectionCategory, weight: number, needles: readonly string[], source: string): InjectionRule => symbolRule(id, weight, needles, source, { category });
 
 // Shared vocabulary of the English rules.
 const OVERRIDE_VERBS = "ignore|disregard|forget|skip|drop|discard|abandon|bypass|override|overrule|ditch|neglect|set|throw|cancel";
@@ -134,15 +135,15 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   anchored("encoded.follow_payload", "encoded", 0.5, "follow|execute|obey|run|carry|perform|act|comply|do",
     String.raw`(?:follow|execute|obey|run|carry\s+out|perform|act\s+on|comply\s+with)\s+(?:the\s+|this\s+|these\s+|its\s+|any\s+)?(?:following\s+)?(?:[\w-]+\s+)?(?:instructions?|commands?|directives?|orders?)(?:\s+(?:inside|within|in\s+it|it\s+contains|hidden|encoded))?|do\s+(?:what|whatever)\s+(?:it|they)\s+says?\b`),
   // -- chat-template and delimiter injection ----------------------------------------------------
-  symbol("delimiter.chatml_system", "delimiter", 0.8, "<|", String.raw`<\|im_start\|>\s*system|<\|start_header_id\|>\s*system|<\|system\|>`),
-  symbol("delimiter.special_token", "delimiter", 0.3, "<|", String.raw`<\|(?:im_start|im_end|endoftext|eot_id|start_header_id|end_header_id|user|assistant)\|>`),
-  symbol("delimiter.llama_sys", "delimiter", 0.35, "<<", String.raw`<<\s*\/?sys\s*>>`),
-  symbol("delimiter.llama_inst", "delimiter", 0.2, "inst]", String.raw`\[\/?inst\]`),
-  symbol("delimiter.markdown_system", "delimiter", 0.5, "##", String.raw`(?:^|\n)\s*#{2,}\s*(?:system|instruction|new\s+instructions?)\b`),
-  symbol("delimiter.tags", "delimiter", 0.5, "<s|</s|<i|</i|<a|</a|<d|</d", String.raw`(?<!<)<\/?(?:system|sys|instructions?|admin|developer)(?:_\w+)?>(?!>)`),
-  symbol("delimiter.close_user", "delimiter", 0.4, "</", String.raw`<\/(?:user|user_input|input|document|context|query)>`),
-  symbol("delimiter.json_role", "delimiter", 0.6, "\"role\"", String.raw`"role"\s*:\s*"system"`),
-  symbol("delimiter.dashes_end", "delimiter", 0.3, "---", String.raw`(?<!-)-{3,}[ \t]*end\b`),
+  symbol("delimiter.chatml_system", "delimiter", 0.8, ["<|"], String.raw`<\|im_start\|>\s*system|<\|start_header_id\|>\s*system|<\|system\|>`),
+  symbol("delimiter.special_token", "delimiter", 0.3, ["<|"], String.raw`<\|(?:im_start|im_end|endoftext|eot_id|start_header_id|end_header_id|user|assistant)\|>`),
+  symbol("delimiter.llama_sys", "delimiter", 0.35, ["<<"], String.raw`<<\s*\/?sys\s*>>`),
+  symbol("delimiter.llama_inst", "delimiter", 0.2, ["inst]"], String.raw`\[\/?inst\]`),
+  symbol("delimiter.markdown_system", "delimiter", 0.5, ["##"], String.raw`(?:^|\n)\s*#{2,}\s*(?:system|instruction|new\s+instructions?)\b`),
+  symbol("delimiter.tags", "delimiter", 0.5, ["<s", "</s", "<i", "</i", "<a", "</a", "<d", "</d"], String.raw`(?<!<)<\/?(?:system|sys|instructions?|admin|developer)(?:_\w+)?>(?!>)`),
+  symbol("delimiter.close_user", "delimiter", 0.4, ["</"], String.raw`<\/(?:user|user_input|input|document|context|query)>`),
+  symbol("delimiter.json_role", "delimiter", 0.6, ['"role"'], String.raw`"role"\s*:\s*"system"`),
+  symbol("delimiter.dashes_end", "delimiter", 0.3, ["---"], String.raw`(?<!-)-{3,}[ \t]*end\b`),
   anchored("delimiter.role_line", "delimiter", 0.6, "system|admin|developer",
     String.raw`(?<=(?:^|\n|[.!]\s+))(?:system|admin|developer)\s*:\s*(?:you|the\s+(?:assistant|ai|model)|grant|ignore|new|from\s+now|override|reveal|disable)`),
   anchored("delimiter.end_of_input", "delimiter", 0.3, "end",

@@ -5,7 +5,7 @@
  */
 import { ALLOW } from "../scanner.ts";
 import type { RedactSpan, Scanner, ScannerSettings, ScanText, Verdict } from "../scanner.ts";
-import { termRegex } from "../term-pattern.ts";
+import { escapeRegExp, termRegex } from "../term-pattern.ts";
 
 export interface BanSubstringsOptions {
   readonly substrings?: readonly string[];
@@ -22,26 +22,32 @@ export function banSubstrings(settings: ScannerSettings, options: BanSubstringsO
   const caseSensitive = options.case_sensitive ?? false;
   const containsAll = options.contains_all ?? false;
   const redact = options.redact ?? false;
-  const base = { ...settings, roles: "all" as const };
+  const base = { ...settings, roles: "conversation" as const };
   if (substrings.length === 0) return { ...base, scan: () => ALLOW };
 
-  const pattern = termRegex(substrings, { wholeWords: options.match_type === "word", caseSensitive });
+  const exact = termRegex(substrings, { wholeWords: options.match_type === "word", caseSensitive });
   const fold = (text: string): string => (caseSensitive ? text : text.toLowerCase());
   const wanted = new Set(substrings.map(fold));
-  // The common case (block on any substring, ignoring case): substring searches in the shared
-  // lowercased text are cheaper than a case-insensitive Unicode regex.
-  const lowered = !caseSensitive && !redact && !containsAll && options.match_type !== "word" ? [...wanted] : undefined;
+  // Ignoring case anywhere (the default): a plain alternation over the shared lowercased text is
+  // several times faster than a case-insensitive Unicode regex over the text.
+  const lowered =
+    !caseSensitive && options.match_type !== "word"
+      ? new RegExp(
+          [...wanted]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join("|"),
+          "g",
+        )
+      : undefined;
 
   return {
     ...base,
     scan(input: ScanText): Verdict {
-      const text = input.text;
-      if (lowered !== undefined && input.lower.length === text.length) {
-        for (const term of lowered) {
-          if (input.lower.indexOf(term, Math.max(0, input.from - term.length + 1)) >= 0) return { action: "block", score: 1, reason: "banned_substring" };
-        }
-        return ALLOW;
-      }
+      // Offsets of the lowercased text are the text's unless lowercasing changed a length.
+      const useLower = lowered !== undefined && input.lower.length === input.text.length;
+      const text = useLower ? input.lower : input.text;
+      const pattern = useLower ? lowered : exact;
       pattern.lastIndex = 0;
       let spans: RedactSpan[] | undefined;
       let fresh = false;

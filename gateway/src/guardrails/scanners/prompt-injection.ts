@@ -66,6 +66,7 @@ const MAX_PAYLOAD_CHARS = 4096;
 const MIN_HEX_RUN = 24;
 const HEX_RUN = /^[0-9a-fA-F]+$/;
 const UNICODE_ESCAPES = /(?:\\u[0-9a-f]{4}|\\x[0-9a-f]{2}){4,}/g;
+const ROT13_HINT = /rot[- ]?13/;
 const DOTTED = /\b(?:[a-z][.\-_*|]){2,}[a-z]\b/g;
 const TAG_CHARS = /[\u{E0020}-\u{E007E}]+/gu;
 
@@ -113,8 +114,9 @@ function hiddenPayloads(input: ScanText): string[] {
     const hex = end - start >= MIN_HEX_RUN && (end - start) % 2 === 0 && HEX_RUN.test(run);
     add(Buffer.from(run, hex ? "hex" : "base64").toString("latin1"));
   }
-  if (lower.includes("rot13") || lower.includes("rot-13") || lower.includes("rot 13")) add(rot13(text));
-  if (lower.includes("\\u") || lower.includes("\\x")) {
+  // Substring searches first (fast): the regexes only run on texts that mention them.
+  if (lower.includes("13") && ROT13_HINT.test(lower)) add(rot13(text));
+  if (lower.includes("\\") && (lower.includes("\\u") || lower.includes("\\x"))) {
     const decoded = lower.replace(UNICODE_ESCAPES, (run) => run.replace(/\\u([0-9a-f]{4})|\\x([0-9a-f]{2})/g, (_, u: string | undefined, x: string | undefined) => String.fromCharCode(parseInt(u ?? x ?? "0", 16))));
     if (decoded !== lower) add(decoded);
   }

@@ -11,7 +11,7 @@ import { PLACEHOLDER, SECRET_PATTERNS } from "../data/secret-patterns.ts";
 import { ALLOW } from "../scanner.ts";
 import type { RedactSpan, Scanner, ScannerSettings, ScanText, Verdict } from "../scanner.ts";
 import { escapeRegExp } from "../term-pattern.ts";
-import { anchorMap } from "../word-index.ts";
+import { AnchorIndex } from "../word-index.ts";
 
 export interface SecretsOptions {
   readonly redact?: boolean;
@@ -56,7 +56,7 @@ const NEEDLES = new RegExp(
     .join("|"),
   "g",
 );
-const ANCHORED = anchorMap<AnchoredPattern>(
+const ANCHORED = new AnchorIndex<AnchoredPattern>(
   SECRET_PATTERNS.filter((item) => item.anchors.length > 0).map((pattern) => ({ id: pattern.id, anchors: pattern.anchors, regex: new RegExp(pattern.source, "dg"), sticky: new RegExp(pattern.source, "dy") })),
 );
 

@@ -11,7 +11,7 @@ import type { Language } from "../kinds.ts";
 import { allow, combineScores } from "../scanner.ts";
 import type { Scanner, ScannerSettings, ScanText, Verdict } from "../scanner.ts";
 import { termRegex } from "../term-pattern.ts";
-import { anchorMap, isWordBoundary } from "../word-index.ts";
+import { AnchorIndex, isWordBoundary } from "../word-index.ts";
 
 export interface ToxicityOptions {
   readonly threshold?: number;
@@ -34,7 +34,7 @@ function firstWord(term: string): string {
 }
 
 export class ToxicityMatcher {
-  private readonly byAnchor: ReadonlyMap<number, readonly Term[]>;
+  private readonly byAnchor: AnchorIndex<Term>;
   private readonly cjk: RegExp | undefined;
   private readonly cjkWeights: ReadonlyMap<string, number>;
 
@@ -47,7 +47,7 @@ export class ToxicityMatcher {
         else latin.push({ text, weight, anchors: [firstWord(text)] });
       }
     }
-    this.byAnchor = anchorMap(latin);
+    this.byAnchor = new AnchorIndex(latin);
     this.cjkWeights = cjkWeights;
     this.cjk = cjkWeights.size > 0 ? termRegex([...cjkWeights.keys()], { wholeWords: false, caseSensitive: true }) : undefined;
   }
