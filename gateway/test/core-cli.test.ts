@@ -15,6 +15,32 @@ import { waitFor } from "../../tests/support/wait-for.ts";
 
 afterAll(() => removeTempDirs());
 
+/** Every process below `pid` (children, grandchildren, …). */
+function descendants(pid: number): number[] {
+  const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+    .stdout.split("\n")
+    .map((line) => Number(line.trim()))
+    .filter((child) => child > 0);
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
 function pharos(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [PHAROS_MAIN, ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -49,7 +75,10 @@ describe("the README's first command", () => {
       const models = await client.models.list();
       expect(models.data.map((model) => model.id)).toContain("fake-openai-endpoint");
     } finally {
-      if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
+      // npm runs the script in its own process group: stop every process npm started, by PID.
+      const pids = descendants(child.pid!);
+      for (const pid of [child.pid!, ...pids]) signal(pid, "SIGTERM");
+      await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: "npm start's processes to exit" });
     }
   }, 90_000);
 });
