@@ -90,6 +90,11 @@ describe("key lifecycle", () => {
     expect(updated.body).toMatchObject({ key_alias: "lifecycle-2", rpm_limit: 1000, models: ["gpt-mock", "embed-mock"] });
     expect((await call(a, "POST", "/v1/embeddings", { model: "embed-mock", input: "x" }, key)).status).toBe(200);
 
+    // LiteLLM's top-level `guardrails` list is kept in the key's metadata, beside what was there.
+    const guarded = await call(a, "POST", "/key/update", { key, guardrails: ["no-secrets"] });
+    expect(guarded.status).toBe(200);
+    expect(guarded.body).toMatchObject({ metadata: { team: "search", guardrails: ["no-secrets"] } });
+
     const listed = await call(a, "GET", "/key/list?page=1&size=100&return_full_object=true");
     expect(listed.body["total_count"]).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(listed.body)).not.toContain(key);

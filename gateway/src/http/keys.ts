@@ -16,7 +16,7 @@ import { durationSeconds } from "../keys/duration.ts";
 import type { KeyCache } from "../keys/key-cache.ts";
 import { displayName, keyInfoBody, newKey } from "../keys/key-record.ts";
 import type { KeyRecord } from "../keys/key-record.ts";
-import { checkModels, deleteKeysSchema, generateKeySchema, keyHashOf, parseBody, updateKeySchema } from "../keys/key-requests.ts";
+import { checkModels, deleteKeysSchema, generateKeySchema, keyHashOf, metadataWithGuardrails, parseBody, updateKeySchema } from "../keys/key-requests.ts";
 import { DuplicateKeyError } from "../keys/key-store.ts";
 import type { KeyPatch, KeyStore } from "../keys/key-store.ts";
 import { hashKey, requireMaster } from "../middleware/authenticate.ts";
@@ -79,7 +79,7 @@ export function keyRoutes(router: Router<RequestState>, deps: KeyRoutesDeps): vo
           rpmLimit: body.rpm_limit ?? null,
           tpmLimit: body.tpm_limit ?? null,
           maxParallelRequests: body.max_parallel_requests ?? null,
-          metadata: body.metadata ?? {},
+          metadata: metadataWithGuardrails(body.metadata ?? {}, body.guardrails),
           userId: body.user_id ?? null,
           teamId: body.team_id ?? null,
           expiresAt: expiryOf(body.duration, Date.now()) ?? null,
@@ -103,6 +103,13 @@ export function keyRoutes(router: Router<RequestState>, deps: KeyRoutesDeps): vo
     ctx.body = { key: record.keyHash, info: keyInfoBody(record) };
   });
 
+  /** The stored metadata of a key (for an update that changes only its guardrails). */
+  const currentMetadata = async (keyHash: string): Promise<Readonly<Record<string, unknown>>> => {
+    const record = await withDatabase(() => store.find(keyHash));
+    if (record === undefined) throw new GatewayError("resource_not_found", "No such key (it may have been deleted)", { param: "key" });
+    return record.metadata;
+  };
+
   router.post("/key/update", async (ctx) => {
     ctx.state.route = "key_admin";
     requireMaster(ctx);
@@ -119,7 +126,7 @@ export function keyRoutes(router: Router<RequestState>, deps: KeyRoutesDeps): vo
       ...(body.rpm_limit !== undefined ? { rpmLimit: body.rpm_limit } : {}),
       ...(body.tpm_limit !== undefined ? { tpmLimit: body.tpm_limit } : {}),
       ...(body.max_parallel_requests !== undefined ? { maxParallelRequests: body.max_parallel_requests } : {}),
-      ...(body.metadata !== undefined ? { metadata: body.metadata ?? {} } : {}),
+      ...(body.metadata !== undefined || body.guardrails !== undefined ? { metadata: metadataWithGuardrails(body.metadata ?? (await currentMetadata(keyHash)), body.guardrails) } : {}),
       ...(body.user_id !== undefined ? { userId: body.user_id } : {}),
       ...(body.team_id !== undefined ? { teamId: body.team_id } : {}),
       ...(body.duration !== undefined ? { expiresAt: expiryOf(body.duration, Date.now()) ?? null } : {}),

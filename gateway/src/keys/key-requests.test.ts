@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { GatewayError } from "../errors.ts";
 import { hashKey } from "../middleware/authenticate.ts";
 import { durationSeconds } from "./duration.ts";
-import { checkModels, deleteKeysSchema, generateKeySchema, keyHashOf, parseBody, updateKeySchema } from "./key-requests.ts";
+import { checkModels, deleteKeysSchema, generateKeySchema, keyHashOf, metadataWithGuardrails, parseBody, updateKeySchema } from "./key-requests.ts";
 
 function rejection(fn: () => unknown): GatewayError {
   try {
@@ -85,6 +85,19 @@ describe("key request bodies", () => {
     expect(rejection(() => parseBody(deleteKeysSchema, {})).param).toBe("keys");
     expect(rejection(() => parseBody(deleteKeysSchema, { keys: [] })).param).toBe("keys");
     expect(parseBody(deleteKeysSchema, { key_aliases: ["a"] })).toEqual({ key_aliases: ["a"] });
+  });
+});
+
+describe("a key's guardrails", () => {
+  it("fold LiteLLM's top-level list into metadata.guardrails, keeping the rest", () => {
+    expect(parseBody(generateKeySchema, { guardrails: ["no-secrets"] }).guardrails).toEqual(["no-secrets"]);
+    expect(metadataWithGuardrails({ team: "a" }, ["no-secrets", "pii"])).toEqual({ team: "a", guardrails: ["no-secrets", "pii"] });
+    expect(metadataWithGuardrails({ team: "a", guardrails: ["old"] }, null)).toEqual({ team: "a" });
+    expect(metadataWithGuardrails({ team: "a", guardrails: ["old"] }, undefined)).toEqual({ team: "a", guardrails: ["old"] });
+  });
+
+  it("must be a list of names", () => {
+    expect(() => parseBody(generateKeySchema, { guardrails: "no-secrets" })).toThrow("'guardrails': expected a list of guardrail names");
   });
 });
 

@@ -33,6 +33,8 @@ const keyFields = {
   key_alias: z.string({ error: "expected a string" }).min(1, { error: "expected a non-empty string" }).max(256).nullable().optional(),
   user_id: z.string({ error: "expected a string" }).nullable().optional(),
   team_id: z.string({ error: "expected a string" }).nullable().optional(),
+  /** LiteLLM's top-level list of guardrails for the key; kept as metadata.guardrails. */
+  guardrails: z.array(z.string().min(1, { error: "expected a guardrail name" }), { error: "expected a list of guardrail names" }).nullable().optional(),
 };
 
 export const generateKeySchema = z.strictObject({
@@ -74,6 +76,16 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const first = result.error.issues[0];
   const param = first === undefined ? undefined : first.code === "unrecognized_keys" ? first.keys[0] : pathOf(first.path) || undefined;
   throw new GatewayError("invalid_request", `Invalid request body: ${problems.join("; ")}`, param === undefined ? {} : { param });
+}
+
+/**
+ * The key's metadata with LiteLLM's top-level `guardrails` folded in as `metadata.guardrails`
+ * (where the guardrails stage reads a key's choice); `null` removes it, undefined keeps it.
+ */
+export function metadataWithGuardrails(metadata: Readonly<Record<string, unknown>>, guardrails: readonly string[] | null | undefined): Record<string, unknown> {
+  if (guardrails === undefined) return { ...metadata };
+  const { guardrails: _previous, ...rest } = metadata;
+  return guardrails === null ? rest : { ...rest, guardrails: [...guardrails] };
 }
 
 /** Model names that mean "every model group" (LiteLLM's spelling). */
