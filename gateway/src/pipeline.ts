@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import { GatewayError } from "./errors.ts";
+import { refuseGuardrails } from "./http/gateway-params.ts";
 import type { GatewayParams } from "./http/gateway-params.ts";
 import { litellmHeaders } from "./http/litellm-headers.ts";
 import { SseWriter } from "./http/sse.ts";
@@ -122,11 +123,11 @@ export class Pipeline {
     const admitted = this.keys?.admit(ctx, group);
     admitted?.catch(() => undefined); // awaited below
     const inputSpan = this.guardrails === undefined ? undefined : state.trace?.stage("guardrails input");
-    const outputGuard = this.guardrails?.checkInput(ctx, op, body, params, deployments[0]!.model);
+    const outputGuard = this.guardrails === undefined ? refuseGuardrails(params) : this.guardrails.checkInput(ctx, op, body, params, deployments[0]!.model);
     inputSpan?.end();
     const cacheSpan = this.cache === undefined ? undefined : state.trace?.stage("cache lookup");
     if (this.cache === undefined) await admitted;
-    const cachePlan = this.cache === undefined ? undefined : await this.cache.before(ctx, op, body, params, admitted);
+    const cachePlan = this.cache === undefined ? undefined : await this.cache.before(ctx, op, body, params, admitted, outputGuard?.cacheVariant);
     cacheSpan?.end({ "pharos.cache.result": state.cacheResult ?? "bypass" });
     if (cachePlan === "served") return;
     const call: CallRequest = {

@@ -199,6 +199,14 @@ describe("bad input gets a clear error and reaches no upstream", () => {
     expect(mock.stats().total).toBe(0);
   });
 
+  it("400 naming 'guardrails' when a request asks for guardrails this gateway does not have", async () => {
+    mock.resetStats();
+    const response = await post("/v1/chat/completions", JSON.stringify({ model: "gpt-mock", messages: [{ role: "user", content: "x" }], guardrails: ["no-secrets"] }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { param: "guardrails", message: expect.stringContaining("'no-secrets'") } });
+    expect(mock.stats().total).toBe(0);
+  });
+
   it("415 for a body that is not JSON by media type", async () => {
     const response = await post("/v1/chat/completions", "model=gpt-mock", { "content-type": "multipart/form-data; boundary=x" });
     expect(response.status).toBe(415);

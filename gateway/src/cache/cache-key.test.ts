@@ -32,4 +32,12 @@ describe("the cache key", () => {
     expect(keys.size).toBe(3);
     expect(cacheKeyOf("chat", { ...base, stream: false })).toBe(cacheKeyOf("chat", base));
   });
+
+  it("keeps answers scanned by different output guardrails apart", () => {
+    const plain = cacheKeyOf("chat", base);
+    const guarded = cacheKeyOf("chat", base, "guardrails:NoCode");
+    expect(guarded).not.toBe(plain);
+    expect(cacheKeyOf("chat", base, "guardrails:NoCode,Toxicity")).not.toBe(guarded);
+    expect(cacheKeyOf("chat", base, "")).toBe(plain);
+  });
 });

@@ -40,10 +40,13 @@ export function responseFormatOf(body: Record<string, unknown>): ResponseFormat 
   return options?.include_usage === true ? "sse+usage" : "sse";
 }
 
-/** The key's hash (hex), without namespace. */
-export function cacheKeyOf(op: Operation, body: Record<string, unknown>): string {
+/**
+ * The key's hash (hex), without namespace. `variant` separates answers that were processed
+ * differently on the way out (the output guardrails that scanned them).
+ */
+export function cacheKeyOf(op: Operation, body: Record<string, unknown>, variant = ""): string {
   const hash = createHash("sha256");
-  hash.update(op).update("\n").update(responseFormatOf(body)).update("\n");
+  hash.update(op).update("\n").update(responseFormatOf(body)).update("\n").update(variant).update("\n");
   const keys = Object.keys(body).sort();
   for (const key of keys) {
     if (IGNORED.has(key) || body[key] === undefined) continue;

@@ -45,8 +45,8 @@ export class CacheStage {
    * so its round trip (Redis) overlaps theirs. "served": a cached answer was sent. Otherwise the
    * plan to store the answer with (undefined when this request bypasses the cache).
    */
-  async before(ctx: PharosContext, op: Operation, body: RequestBody, params: GatewayParams, admitted?: Promise<void>): Promise<CachePlan | "served" | undefined> {
-    const lookup = this.lookup(op, body, params);
+  async before(ctx: PharosContext, op: Operation, body: RequestBody, params: GatewayParams, admitted?: Promise<void>, variant?: string): Promise<CachePlan | "served" | undefined> {
+    const lookup = this.lookup(op, body, params, variant);
     if (admitted !== undefined) {
       lookup.catch(() => undefined); // awaited below, unless the key checks refuse first
       await admitted;
@@ -55,8 +55,8 @@ export class CacheStage {
   }
 
   /** Reads the cache without touching the response. Rejects only for bad per-request controls (a 400). */
-  async lookup(op: Operation, body: RequestBody, params: GatewayParams): Promise<CacheLookup> {
-    const plan = this.cache.plan(op, body as Record<string, unknown>, params.cache);
+  async lookup(op: Operation, body: RequestBody, params: GatewayParams, variant?: string): Promise<CacheLookup> {
+    const plan = this.cache.plan(op, body as Record<string, unknown>, params.cache, variant);
     if (plan === undefined || !plan.lookup) return { plan, result: "bypass", value: undefined, seconds: undefined };
     const started = performance.now();
     const { result, value } = await this.cache.lookup(plan);

@@ -125,10 +125,10 @@ export class ResponseCache {
   }
 
   /** How the cache treats this request; undefined = not at all (bypass). */
-  plan(op: Operation, body: Record<string, unknown>, raw: Record<string, unknown> | undefined): CachePlan | undefined {
+  plan(op: Operation, body: Record<string, unknown>, raw: Record<string, unknown> | undefined, variant?: string): CachePlan | undefined {
     const controls = parseControls(raw);
     if (!this.supported.has(op) || (this.defaultOff && !controls.useCache) || (controls.noCache && controls.noStore)) return undefined;
-    const hash = cacheKeyOf(op, body);
+    const hash = cacheKeyOf(op, body, variant);
     const namespace = controls.namespace ?? this.namespace;
     return {
       key: namespace === undefined ? hash : `${namespace}:${hash}`,

@@ -187,12 +187,15 @@ export class OutputGuard {
   private readonly scanners: readonly Scanner[];
   private readonly request: RequestFacts;
   private readonly applied: readonly string[];
+  /** The output scanners, as a cache-key variant: an answer is reused only under the same ones. */
+  readonly cacheVariant: string;
 
   constructor(guardrails: Guardrails, scanners: readonly Scanner[], request: RequestFacts, applied: readonly string[]) {
     this.guardrails = guardrails;
     this.scanners = scanners;
     this.request = request;
     this.applied = applied;
+    this.cacheVariant = `guardrails:${scanners.map((scanner) => scanner.name).sort().join(",")}`;
   }
 
   /** Scans a JSON response; throws on a block; returns true when it redacted the body (in place). */

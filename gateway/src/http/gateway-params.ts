@@ -2,6 +2,7 @@
  * Request fields that are instructions to the gateway, not to the model (LiteLLM's per-request
  * controls). They are taken out of the body once, before anything is sent upstream.
  */
+import { GatewayError } from "../errors.ts";
 
 export interface GatewayParams {
   /** Per-request cache controls: no-cache, no-store, ttl, s-maxage, namespace, use-cache. */
@@ -20,6 +21,25 @@ const NONE: GatewayParams = { cache: undefined, metadata: undefined, guardrails:
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Guardrail names a request asks for (a list, or a {name: on} mapping), in the body or its metadata. */
+function requestedGuardrails(params: GatewayParams): string[] {
+  const names: string[] = [];
+  for (const value of [params.guardrails, params.metadata?.["guardrails"]]) {
+    if (Array.isArray(value)) names.push(...value.map(String));
+    else if (value !== null && typeof value === "object") names.push(...Object.keys(value));
+  }
+  return names;
+}
+
+/** On a gateway with no guardrails configured, a request that names some is refused, not ignored. */
+export function refuseGuardrails(params: GatewayParams): undefined {
+  const names = requestedGuardrails(params);
+  if (names.length > 0) {
+    throw new GatewayError("invalid_request", `Invalid request: 'guardrails' names ${names.map((name) => `'${name}'`).join(", ")}, but no guardrails are configured on this gateway`, { param: "guardrails" });
+  }
+  return undefined;
 }
 
 /** Removes the gateway's fields from `body` (in place) and returns them. */
