@@ -7,6 +7,7 @@
 import cluster from "node:cluster";
 import type { Worker } from "node:cluster";
 import type { Logger } from "pino";
+import { sendToPrimary, sendToWorker } from "./ipc.ts";
 import type { AlertEvent } from "./alerting/events.ts";
 import type { StoreSnapshot } from "./telemetry/metric-store.ts";
 
@@ -68,7 +69,7 @@ export function runPrimary(options: PrimaryOptions): PrimaryHandle {
     retiring.add(worker.id);
     listening.delete(worker.id);
     const message: WorkerMessage = { kind: "drain", graceMs: options.graceMs };
-    if (worker.isConnected()) worker.send(message);
+    sendToWorker(worker, message);
   };
 
   const recycle = (old: Worker, served: number): void => {
@@ -159,7 +160,7 @@ export interface WorkerOptions {
 /** Wires a worker to its primary: announces listening, asks to be recycled, drains on request. */
 export function attachWorker(options: WorkerOptions): { noteRequest(): void } {
   const send = (message: WorkerMessage): void => {
-    if (process.send !== undefined && process.connected) process.send(message);
+    sendToPrimary(message);
   };
   let asked = false;
   let draining = false;

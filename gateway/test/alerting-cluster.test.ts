@@ -107,7 +107,9 @@ describe("Slack alerts with --num-workers 2", () => {
 
   it("on SIGTERM the workers hand over what they hold: every failure is counted exactly once", async () => {
     for (let i = 0; i < 4; i++) expect((await chat(gateway.url, "gpt-4o-mini", {}, CLOSE)).status).toBe(500);
-    expect(await gateway.stop("SIGTERM")).toBe(0);
+    const code = await gateway.stop("SIGTERM");
+    if (code !== 0) process.stderr.write(`pharos output:\n${gateway.output().split("\n").filter((line) => !line.includes('"component":"request"')).slice(-40).join("\n")}\n`);
+    expect(code).toBe(0);
     const exceptions = slack.posts.filter((post) => ofType("llm_exceptions")(post) && slackText(post.body).includes("mini-down"));
     expect(exceptions.reduce((sum, post) => sum + alertCount(post), 0)).toBe(14);
     // Still one alert per outage level and window.

@@ -11,6 +11,7 @@
  * `close()` ships everything, statistics included, and resolves once the message is written to
  * the channel (a recycled or drained worker hands over what it holds before it exits).
  */
+import { sendToPrimary } from "../ipc.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Alert, AlertGroup, DeploymentRef, SupportedAlertType } from "./alert.ts";
 import { refOf } from "./alert.ts";
@@ -42,14 +43,9 @@ export function processChannel(): HubChannel | undefined {
   if (process.send === undefined) return undefined;
   return {
     send: (message, written) => {
-      if (process.send === undefined || !process.connected) return false;
-      try {
-        // false only means a backlog: the message is queued all the same and `written` still comes.
-        process.send(message, undefined, undefined, () => written());
-        return true;
-      } catch {
-        return false;
-      }
+      // sendToPrimary's false means no channel; a backlog still queues the message and calls `written`.
+      if (!sendToPrimary(message, () => written())) return process.connected;
+      return true;
     },
   };
 }

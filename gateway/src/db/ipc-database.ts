@@ -15,6 +15,7 @@
  *
  * Values cross the channel as JSON: timestamps arrive as ISO strings (the stores accept both).
  */
+import { sendToPrimary, sendToWorker } from "../ipc.ts";
 import type { Worker } from "node:cluster";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "../config/load.ts";
@@ -62,7 +63,7 @@ export function workerChannel(): Channel | undefined {
   if (process.send === undefined) return undefined;
   return {
     send: (message) => {
-      if (process.connected) process.send!(message);
+      sendToPrimary(message);
     },
     onReply: (listener) => {
       process.on("message", listener);
@@ -163,7 +164,7 @@ export class DatabaseHost {
     if (message === null || typeof message !== "object" || (message as { kind?: unknown }).kind !== DB_REQUEST) return;
     const request = message as DbRequest;
     const reply = (body: Omit<DbReply, "kind" | "id">): void => {
-      if (worker.isConnected()) worker.send({ kind: DB_REPLY, id: request.id, ...body });
+      sendToWorker(worker, { kind: DB_REPLY, id: request.id, ...body });
     };
     this.run(request).then(
       (result) => reply({ ok: true, result }),

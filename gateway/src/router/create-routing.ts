@@ -4,6 +4,7 @@
  * checks, the router and its metrics. `ready` resolves once the shared state is loaded (or
  * Redis proved unreachable: the router then serves on local state).
  */
+import { sendToPrimary } from "../ipc.ts";
 import type { Logger } from "pino";
 import { ConfigError } from "../config/load.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -35,11 +36,10 @@ function createState(loaded: LoadedConfig, table: DeploymentTable, policy: Routi
   const usageMatters = policy.strategy === "usage-based-routing" || policy.strategy === "usage-based-routing-v2" || table.all.some((deployment) => deployment.rpm !== undefined || deployment.tpm !== undefined);
   if (settings === undefined) {
     // A cluster worker shares with its siblings through the primary; a lone process keeps it in memory.
-    const send = process.send?.bind(process);
-    if (env["PHAROS_WORKER"] !== "1" || send === undefined) return { state: new MemoryRouterState(), pool: undefined };
+    if (env["PHAROS_WORKER"] !== "1" || process.send === undefined) return { state: new MemoryRouterState(), pool: undefined };
     const state = new ClusterRouterState({
       send: (message) => {
-        if (process.connected) send(message);
+        sendToPrimary(message);
       },
       subscribe: (listener) => process.on("message", listener),
       shareUsage: usageMatters,

@@ -10,6 +10,7 @@
  * remembers running cooldowns for workers that start later (recycling), and announces workers
  * that exit so their in-flight counts are dropped.
  */
+import { sendToWorker } from "../ipc.ts";
 import type { Worker } from "node:cluster";
 import { MemoryRouterState } from "./memory-state.ts";
 import { minuteOf } from "./router-state.ts";
@@ -223,12 +224,7 @@ export class RouterSyncRelay {
 
   private broadcast(message: RouterSyncMessage, except: number | undefined): void {
     for (const worker of this.workers()) {
-      if (worker.id === except || !worker.isConnected()) continue;
-      try {
-        worker.send(message);
-      } catch {
-        // The worker is exiting.
-      }
+      if (worker.id !== except) sendToWorker(worker, message);
     }
   }
 
@@ -251,7 +247,7 @@ export class RouterSyncRelay {
         this.cooldowns.delete(id);
         continue;
       }
-      if (worker.isConnected()) worker.send({ kind: "router-sync", from: 0, payload: { t: "cooldown", id, ...cooldown } } satisfies RouterSyncMessage);
+      sendToWorker(worker, { kind: "router-sync", from: 0, payload: { t: "cooldown", id, ...cooldown } } satisfies RouterSyncMessage);
     }
   }
 

@@ -13,6 +13,7 @@
  *   `retired`, which every later scrape adds. Gauges of a gone worker are dropped.
  * - Workers also push a snapshot every PUSH_INTERVAL_MS, which bounds what a crash can lose.
  */
+import { sendToPrimary, sendToWorker } from "../ipc.ts";
 import cluster from "node:cluster";
 import type { Worker } from "node:cluster";
 import type { Logger } from "pino";
@@ -65,7 +66,7 @@ export class ClusterMetricsPrimary {
     } else if (message.kind === "metrics-scrape") {
       void this.collect().then((snapshot) => {
         const reply: WorkerMessage = { kind: "metrics-merged", id: message.id, snapshot };
-        if (worker.isConnected()) worker.send(reply);
+        sendToWorker(worker, reply);
       });
     }
   }
@@ -96,13 +97,8 @@ export class ClusterMetricsPrimary {
         }
         this.collections.set(id, { waiting: new Set(workers.map((worker) => worker.id)), done: finish });
         const ask: WorkerMessage = { kind: "metrics-collect", id };
-        for (const worker of workers) {
-          try {
-            worker.send(ask);
-          } catch {
-            // the worker is leaving: its last snapshot counts
-          }
-        }
+        // A worker that is leaving does not answer: its last snapshot counts.
+        for (const worker of workers) sendToWorker(worker, ask);
       });
       this.collections.delete(id);
     }
@@ -122,11 +118,7 @@ export interface ClusterMetricsWorker {
 export function attachClusterMetricsWorker(local: () => StoreSnapshot, logger: Logger): ClusterMetricsWorker {
   const waiting = new Map<number, (snapshot: StoreSnapshot | undefined) => void>();
   let nextId = 1;
-  const send = (message: WorkerMessage, callback?: () => void): boolean => {
-    if (process.send === undefined || !process.connected) return false;
-    process.send(message, undefined, undefined, () => callback?.());
-    return true;
-  };
+  const send = (message: WorkerMessage, callback?: () => void): boolean => sendToPrimary(message, () => callback?.());
   const onMessage = (message: unknown): void => {
     if (!isWorkerMessage(message)) return;
     if (message.kind === "metrics-collect") {
