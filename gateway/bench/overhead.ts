@@ -8,7 +8,7 @@
  *                (from /proc), p99, resident memory after load
  *   streaming    time to the first byte of an SSE stream, direct vs through Pharos
  *
- * Flags: --rounds 10 --per-round 200 --connections 50 --seconds 5 --json FILE
+ * Flags: --rounds 10 --per-round 200 --connections 50 --seconds 5 --json FILE --node-options="…"
  */
 import { cpus } from "node:os";
 import { writeFileSync } from "node:fs";
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     seconds: { type: "string", default: "5" },
     json: { type: "string" },
+    /** NODE_OPTIONS for the Pharos processes, e.g. heap flags ("--max-semi-space-size=16"). */
+    "node-options": { type: "string", default: "" },
   },
 });
 const rounds = Number(values.rounds);
@@ -61,9 +63,10 @@ async function main(): Promise<void> {
   try {
     const bare = await startBareProxy(mock.url);
     started.push(bare);
-    const pharos = await startPharos("pharos", pharosConfig(mock.url));
+    const pharosEnv: Record<string, string> = values["node-options"] === "" ? {} : { NODE_OPTIONS: values["node-options"] };
+    const pharos = await startPharos("pharos", pharosConfig(mock.url), pharosEnv);
     started.push(pharos);
-    const pharosStream = await startPharos("pharos (stream)", pharosConfig(streamMock.url));
+    const pharosStream = await startPharos("pharos (stream)", pharosConfig(streamMock.url), pharosEnv);
     started.push(pharosStream);
     const direct = mock;
 
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${line}\n`);
     };
     say(`Pharos overhead benchmark — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`);
-    say(`mock upstream latency 0 ms; Pharos with a master key, LITELLM_LOG=ERROR, default telemetry`);
+    say(`mock upstream latency 0 ms; Pharos with a master key, LITELLM_LOG=ERROR, default telemetry${values["node-options"] === "" ? "" : `, NODE_OPTIONS="${values["node-options"]}"`}`);
     say();
 
     const sequential = await interleaved([direct, bare, pharos], chat, rounds, perRound);

@@ -2,6 +2,7 @@
  * Reads a request body as one JSON object, under a size limit. JSON sent with curl's default
  * form content type is accepted, as LiteLLM does; other non-JSON media types get a 415.
  */
+import type { IncomingMessage } from "node:http";
 import { GatewayError } from "../errors.ts";
 import type { PharosContext } from "../request-state.ts";
 
@@ -14,15 +15,8 @@ export async function readJsonBody(ctx: PharosContext, limitBytes: number): Prom
   }
   const declared = Number(ctx.get("content-length") || "0");
   if (declared > limitBytes) throw tooLarge(ctx, limitBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limitBytes) throw tooLarge(ctx, limitBytes);
-    chunks.push(buffer);
-  }
-  const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+  const text = await readText(ctx.req, limitBytes);
+  if (text === undefined) throw tooLarge(ctx, limitBytes);
   if (text.trim() === "") throw new GatewayError("invalid_json", "The request body is empty: expected a JSON object");
   let value: unknown;
   try {
@@ -34,6 +28,40 @@ export async function readJsonBody(ctx: PharosContext, limitBytes: number): Prom
     throw new GatewayError("invalid_json", "The request body must be a JSON object");
   }
   return value as Record<string, unknown>;
+}
+
+/** The body as UTF-8 text, or undefined past the limit (the rest is not read). Event-based: no stream iterator per request. */
+function readText(req: IncomingMessage, limitBytes: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        cleanup();
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
 }
 
 function tooLarge(ctx: PharosContext, limitBytes: number): GatewayError {
