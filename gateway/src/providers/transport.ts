@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { Pool } from "undici";
+import { dispatchRequest } from "./dispatch-response.ts";
 import type { UpstreamRequest } from "./provider.ts";
 
 export interface UpstreamResponse {
@@ -86,26 +87,8 @@ export class HttpTransport implements Transport {
     });
   }
 
-  async request(request: UpstreamRequest, options: TransportCallOptions): Promise<UpstreamResponse> {
-    const response = await this.pool.request({
-      path: request.path,
-      method: request.method,
-      headers: request.headers,
-      body: request.body ?? null,
-      signal: options.signal,
-      headersTimeout: options.headersTimeoutMs,
-      bodyTimeout: options.bodyTimeoutMs,
-    });
-    const body = response.body;
-    return {
-      status: response.statusCode,
-      headers: response.headers as IncomingHttpHeaders,
-      body,
-      text: () => body.text(),
-      discard: () => {
-        body.destroy();
-      },
-    };
+  request(request: UpstreamRequest, options: TransportCallOptions): Promise<UpstreamResponse> {
+    return dispatchRequest(this.pool, request, options);
   }
 
   stats(): PoolStats {
