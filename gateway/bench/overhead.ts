@@ -25,8 +25,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     seconds: { type: "string", default: "5" },
     json: { type: "string" },
-    /** NODE_OPTIONS for the Pharos processes, e.g. heap flags ("--max-semi-space-size=16"). */
-    "node-options": { type: "string", default: "" },
+    /** NODE_OPTIONS for the Pharos processes; the default is what `npm start` and the Docker image use. */
+    "node-options": { type: "string", default: "--max-semi-space-size=16" },
   },
 });
 const rounds = Number(values.rounds);

@@ -10,6 +10,7 @@ import { GatewayError } from "./errors.ts";
 import { refuseGuardrails } from "./http/gateway-params.ts";
 import type { GatewayParams } from "./http/gateway-params.ts";
 import { litellmHeaders } from "./http/litellm-headers.ts";
+import { sendJsonText } from "./http/respond.ts";
 import { SseWriter } from "./http/sse.ts";
 import { callDeployment } from "./providers/call-upstream.ts";
 import type { CallRequest, JsonResult, StreamResult, UpstreamStream } from "./providers/call-upstream.ts";
@@ -188,10 +189,8 @@ export class Pipeline {
     const outputSpan = outputGuard === undefined ? undefined : state.trace?.stage("guardrails output");
     const redacted = outputGuard?.checkJson(parsed.body) === true;
     outputSpan?.end({ "pharos.guardrail.redacted": redacted });
-    ctx.set(litellmHeaders(state, performance.now() - state.startedAt, true));
-    ctx.type = "application/json";
     const text = (redacted ? undefined : parsed.raw) ?? JSON.stringify(parsed.body);
-    ctx.body = text;
+    sendJsonText(ctx, text, litellmHeaders(state, performance.now() - state.startedAt, true));
     if (cachePlan !== undefined) this.cache?.storeJson(cachePlan, text, parsed.usage);
   }
 

@@ -5,15 +5,15 @@ import type { RequestState } from "../request-state.ts";
 
 /** Milliseconds with three decimals: sub-millisecond overhead stays visible. */
 export function formatMs(ms: number): string {
-  return (Math.round(ms * 1000) / 1000).toString();
+  return ms.toFixed(3);
 }
 
 export function litellmHeaders(state: RequestState, totalMs: number, includeCost: boolean): Record<string, string> {
   const deployment = state.deployment;
   // Kept on the state: the overhead histogram records exactly the value the client sees.
   state.overheadMs = Math.max(0, totalMs - state.upstreamMs);
+  // x-litellm-call-id is set when the request arrives (request-context), for every answer.
   const headers: Record<string, string> = {
-    "x-litellm-call-id": state.callId,
     "x-litellm-response-duration-ms": formatMs(totalMs),
     "x-litellm-overhead-duration-ms": formatMs(state.overheadMs),
     "x-litellm-attempted-retries": String(state.attemptedRetries),
