@@ -8,11 +8,15 @@
  *                (from /proc), p99, resident memory after load
  *   streaming    time to the first byte of an SSE stream, direct vs through Pharos
  *
- * Flags: --rounds 10 --per-round 200 --connections 50 --seconds 5 --json FILE --node-options="…"
+ *   --router     also Pharos with one group of 10 deployments and Redis router state, routed
+ *                least-busy and latency-based (issue 3's scenario; needs Redis on 127.0.0.1:6379)
+ *
+ * Flags: --rounds 10 --per-round 200 --connections 50 --seconds 5 --json FILE --node-options="…" --router
  */
 import { cpus } from "node:os";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
 import { interleaved, load } from "./measure.ts";
 import type { LoadResult, RequestSpec, SequentialResult } from "./measure.ts";
 import { rssMb, startBareProxy, startMock, startPharos } from "./processes.ts";
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     seconds: { type: "string", default: "5" },
     json: { type: "string" },
+    router: { type: "boolean", default: false },
     /** NODE_OPTIONS for the Pharos processes; the default is what `npm start` and the Docker image use. */
     "node-options": { type: "string", default: "--max-semi-space-size=16" },
   },
@@ -53,6 +58,25 @@ general_settings:
 `;
 }
 
+/** One group of 10 deployments on the same mock, routed by `strategy`, with shared state in Redis. */
+function routerConfig(upstream: string, strategy: string): string {
+  const deployments = Array.from(
+    { length: 10 },
+    (_, index) => `  - model_name: fake-openai-endpoint
+    litellm_params: { model: openai/fake, api_base: ${upstream}/v1, api_key: fake-key }
+    model_info: { id: d${index} }
+`,
+  ).join("");
+  return `model_list:
+${deployments}router_settings:
+  routing_strategy: ${strategy}
+  redis_host: 127.0.0.1
+  redis_port: 6379
+general_settings:
+  master_key: ${MASTER_KEY}
+`;
+}
+
 const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 const pad = (text: string, width: number): string => text.padEnd(width);
 
@@ -69,6 +93,14 @@ async function main(): Promise<void> {
     const pharosStream = await startPharos("pharos (stream)", pharosConfig(streamMock.url), pharosEnv);
     started.push(pharosStream);
     const direct = mock;
+    const routed: Target[] = [];
+    if (values.router) {
+      const redisEnv = { ...pharosEnv, PHAROS_REDIS_KEY_PREFIX: `pharos-bench-${process.pid}:` };
+      routed.push(await startPharos("least-busy+redis", routerConfig(mock.url, "least-busy"), redisEnv));
+      routed.push(await startPharos("latency+redis", routerConfig(mock.url, "latency-based-routing"), redisEnv));
+      started.push(...routed);
+    }
+    const compared = [direct, bare, pharos, ...routed];
 
     const lines: string[] = [];
     const say = (line = ""): void => {
@@ -79,11 +111,11 @@ async function main(): Promise<void> {
     say(`mock upstream latency 0 ms; Pharos with a master key, LITELLM_LOG=ERROR, default telemetry${values["node-options"] === "" ? "" : `, NODE_OPTIONS="${values["node-options"]}"`}`);
     say();
 
-    const sequential = await interleaved([direct, bare, pharos], chat, rounds, perRound);
+    const sequential = await interleaved(compared, chat, rounds, perRound);
     const base = sequential.get(direct.name)!;
     say(`Sequential: ${rounds} interleaved rounds × ${perRound} requests on one keep-alive connection (ms)`);
     say(`${pad("target", 18)}${pad("p50", 10)}${pad("p99", 10)}${pad("overhead p50", 15)}overhead p99`);
-    for (const target of [direct, bare, pharos]) {
+    for (const target of compared) {
       const result: SequentialResult = sequential.get(target.name)!;
       const overhead = target === direct ? "" : `${pad(fmt(result.p50 - base.p50), 15)}${fmt(result.p99 - base.p99)}`;
       say(`${pad(target.name, 18)}${pad(fmt(result.p50), 10)}${pad(fmt(result.p99), 10)}${overhead}`);
@@ -92,14 +124,14 @@ async function main(): Promise<void> {
 
     const loads = new Map<string, LoadResult>();
     const rss = new Map<string, number>();
-    for (const target of [direct, bare, pharos]) {
+    for (const target of compared) {
       loads.set(target.name, await load(target, chat, connections, seconds, [target.pid]));
       rss.set(target.name, rssMb(target.pid));
     }
     const floor = loads.get(bare.name)!;
     say(`Load: autocannon, ${connections} connections, ${seconds} s each (CPU = the measured process only)`);
     say(`${pad("target", 18)}${pad("req/s", 10)}${pad("% of floor", 12)}${pad("CPU ms/req", 12)}${pad("p99 ms", 9)}${pad("errors", 8)}RSS MB`);
-    for (const target of [direct, bare, pharos]) {
+    for (const target of compared) {
       const result = loads.get(target.name)!;
       const share = target === direct ? "" : `${fmt((100 * result.requestsPerSecond) / floor.requestsPerSecond, 1)} %`;
       say(
@@ -137,6 +169,23 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(started.map((target) => target.stop()));
+    if (values.router) await deleteRedisKeys(`pharos-bench-${process.pid}:`);
+  }
+}
+
+/** Removes the router state the bench left in Redis. */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
   }
 }
 
