@@ -8,6 +8,7 @@ import { startGateway, stopAllGateways } from "../../tests/support/gateway-proce
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { freePort } from "../../tests/support/ports.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
+import { createTestDatabase, dropTestDatabases, startTcpProxy } from "./db-support.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
 
 const KEY = "sk-health-test";
@@ -15,6 +16,7 @@ const KEY = "sk-health-test";
 afterAll(async () => {
   await stopAllGateways();
   await closeAllMocks();
+  await dropTestDatabases();
   removeTempDirs();
 });
 
@@ -94,4 +96,32 @@ describe("the separate health app", () => {
     expect((await inFlight).status).toBe(200);
     expect(await exited).toBe(0);
   });
+
+  it("reports PostgreSQL from its own connection: connected, then disconnected (503) when the database goes away", async () => {
+    const database = await createTestDatabase();
+    const proxy = await startTcpProxy(5432);
+    const healthPort = await freePort();
+    const gateway = await startGateway({
+      env: { DATABASE_URL: database.urlVia(proxy.port), SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(healthPort) },
+      args: ["--drain-timeout", "2"],
+    });
+    const readiness = async (): Promise<{ status: number; body: { db: string } }> => {
+      const response = await fetch(`http://127.0.0.1:${healthPort}/health/readiness`);
+      return { status: response.status, body: (await response.json()) as { db: string } };
+    };
+    try {
+      await waitFor(async () => (await readiness()).body.db === "connected", { timeoutMs: 15_000, what: "the health app to see the database" });
+      proxy.cut();
+      const down = await waitFor(async () => {
+        const answer = await readiness();
+        return answer.body.db === "disconnected" ? answer : undefined;
+      }, { timeoutMs: 15_000, what: "the health app to see the database gone" });
+      expect(down.status).toBe(503);
+      proxy.restore();
+      await waitFor(async () => (await readiness()).status === 200, { timeoutMs: 20_000, what: "the database to be back" });
+    } finally {
+      await gateway.stop("SIGTERM");
+      await proxy.close();
+    }
+  }, 60_000);
 });

@@ -200,13 +200,15 @@ export class DatabaseHost {
 
 /**
  * For the primary of a cluster: hosts the embedded database when the config uses it (no
- * DATABASE_URL, PHAROS_DATA_DIR not off); undefined otherwise (workers then connect themselves).
+ * DATABASE_URL, PHAROS_DATA_DIR not off), so the workers share one; with PostgreSQL, keeps one
+ * connection of its own so the separate health app reports the database truthfully (workers
+ * connect themselves). Undefined without a database.
  */
 export function createDatabaseHost(loaded: LoadedConfig, env: NodeJS.ProcessEnv, logger: Logger): DatabaseHost | undefined {
   const settings = databaseSettings(loaded.config, env);
-  if (settings.kind !== "pglite") return undefined;
-  const manager = new DatabaseManager({ settings, logger });
+  if (settings.kind === "none") return undefined;
+  const manager = new DatabaseManager({ settings: settings.kind === "postgres" ? { ...settings, poolLimit: 1 } : settings, logger });
   manager.start();
-  process.env[HOSTED_BY_PRIMARY_ENV] = "1";
+  if (settings.kind === "pglite") process.env[HOSTED_BY_PRIMARY_ENV] = "1";
   return new DatabaseHost(manager);
 }
