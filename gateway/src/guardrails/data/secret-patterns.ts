@@ -15,6 +15,28 @@ export interface SecretPattern {
   readonly anchors: readonly string[];
 }
 
+/**
+ * `text` matching in any case, as a plain group: each ASCII letter outside a character class
+ * becomes `[xX]`. (RegExp modifiers, `(?i:…)`, need Node 23+; Pharos runs on Node 22 too.)
+ */
+export function caseless(text: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === "\\") {
+      out += char + (text[i + 1] ?? "");
+      i += 1;
+      continue;
+    }
+    if (char === "[") inClass = true;
+    else if (char === "]") inClass = false;
+    const lower = char.toLowerCase();
+    out += !inClass && lower !== char.toUpperCase() ? `[${lower}${char.toUpperCase()}]` : char;
+  }
+  return `(?:${out})`;
+}
+
 /** A pattern with needles ("" for none: it always runs). */
 const p = (id: string, needles: string, source: string): SecretPattern => ({ id, source, needles: needles === "" ? [] : needles.split("|"), anchors: [] });
 /** A pattern that starts with one of `anchors` (whole words, any case). */
@@ -26,7 +48,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   p("jwt", "eyJ", String.raw`(?<![\w-])eyJ[A-Za-z0-9_-]{10,512}\.eyJ[A-Za-z0-9_-]{10,512}\.[A-Za-z0-9_-]{10,512}`),
   // -- clouds -------------------------------------------------------------------------------------
   p("aws_access_key", "AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA", String.raw`(?<![\w-])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b`),
-  w("aws_secret_key", "aws", String.raw`(?i:aws)[\w .-]{0,20}?(?i:secret)[\w .-]{0,20}?["']?\s*[:=]\s*["']?(?<aws_secret_key_value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])`),
+  w("aws_secret_key", "aws", String.raw`${caseless(String.raw`aws`)}[\w .-]{0,20}?${caseless(String.raw`secret`)}[\w .-]{0,20}?["']?\s*[:=]\s*["']?(?<aws_secret_key_value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])`),
   p("gcp_api_key", "AIza", String.raw`(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`),
   p("gcp_service_account", "private_key_id", String.raw`"private_key_id"\s*:\s*"(?<gcp_service_account_value>[0-9a-f]{40})"`),
   p("azure_storage_key", "AccountKey=", String.raw`AccountKey=(?<azure_storage_key_value>[A-Za-z0-9+/]{86}==)`),
@@ -59,9 +81,9 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   p("telegram_token", ":AA", String.raw`(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![\w-])`),
   // -- passwords -------------------------------------------------------------------------------------
   p("password_in_url", "://", String.raw`(?<![\w-])[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s:/@"'<>]{1,64}:(?<password_in_url_value>[^\s/@"'<>]{1,128})@[\w.-]`),
-  w("basic_auth", "authorization", String.raw`(?i:authorization)["']?\s*[:=]\s*["']?(?i:basic)\s+(?<basic_auth_value>[A-Za-z0-9+/]{8,512}={0,2})`),
-  w("bearer_token", "bearer", String.raw`(?i:bearer)\s+(?<bearer_token_value>[A-Za-z0-9_.~+/-]{20,512}={0,2})`),
-  w("assignment", "password|passwd|pwd|pass|secret|api|apikey|access|auth|client|private|token", String.raw`(?<![A-Za-z0-9])(?i:password|passwd|pwd|pass|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|client[_-]?secret|secret[_-]?key|private[_-]?key|token)["']?\s*[:=]\s*["']?(?<assignment_value>[^\s"',;}{)(\]\[<>]{8,128})`),
+  w("basic_auth", "authorization", String.raw`${caseless(String.raw`authorization`)}["']?\s*[:=]\s*["']?${caseless(String.raw`basic`)}\s+(?<basic_auth_value>[A-Za-z0-9+/]{8,512}={0,2})`),
+  w("bearer_token", "bearer", String.raw`${caseless(String.raw`bearer`)}\s+(?<bearer_token_value>[A-Za-z0-9_.~+/-]{20,512}={0,2})`),
+  w("assignment", "password|passwd|pwd|pass|secret|api|apikey|access|auth|client|private|token", String.raw`(?<![A-Za-z0-9])${caseless(String.raw`password|passwd|pwd|pass|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|client[_-]?secret|secret[_-]?key|private[_-]?key|token`)}["']?\s*[:=]\s*["']?(?<assignment_value>[^\s"',;}{)(\]\[<>]{8,128})`),
 ];
 
 /** Values that are obviously placeholders, not secrets (in assignments and URLs). */
