@@ -19,8 +19,9 @@ run: ## Pharos on the embedded default, no Docker (http://localhost:4000)
 test-deps: ## install/start what the tests need (Debian packages, Redis, PostgreSQL) if missing
 	bash scripts/test-deps.sh
 
-test: test-deps ## every test: typecheck, lint, unit and end-to-end
+test: test-deps ## every test: typecheck, lint, unit and end-to-end (Node 24), unit tests on Node 22 too
 	npm test
+	bash scripts/test-node22.sh
 
 lint: ## ESLint
 	npm run lint
