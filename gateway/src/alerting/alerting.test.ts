@@ -1,9 +1,10 @@
+import { failedRecord, miniDeployment, requestRecord, tableOf } from "../../../tests/support/alerting-fixtures.ts";
 import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseConfigText } from "../config/load.ts";
 import type { RequestRecord, RequestState } from "../request-state.ts";
 import { newRequestState } from "../request-state.ts";
-import type { Deployment, DeploymentTable } from "../router/deployments.ts";
+import type { Deployment } from "../router/deployments.ts";
 import { createAlerting } from "./alerting.ts";
 import type { Alerting } from "./alerting.ts";
 import type { SlackMessage } from "./block-kit.ts";
@@ -12,43 +13,11 @@ import { HangingRequests } from "./hanging-requests.ts";
 import { exceptionAlert, slowAlert } from "./request-alerts.ts";
 
 const logger = pino({ level: "silent" });
-const miniA = { id: "mini-a", group: "gpt-4o-mini", model: "openai/gpt-4o-mini", apiBaseForHeader: "http://10.0.0.1:8000/v1" } as unknown as Deployment;
-const miniB = { id: "mini-b", group: "gpt-4o-mini", model: "openai/gpt-4o-mini", apiBaseForHeader: "http://10.0.0.2:8000/v1" } as unknown as Deployment;
+const miniA = miniDeployment("mini-a", "http://10.0.0.1:8000/v1");
+const miniB = miniDeployment("mini-b", "http://10.0.0.2:8000/v1");
+const record = (overrides: Partial<RequestRecord> = {}): RequestRecord => requestRecord(miniB, overrides);
+const failed = (overrides: Partial<RequestRecord> = {}): RequestRecord => failedRecord(miniB, overrides);
 
-function tableOf(...deployments: Deployment[]): DeploymentTable & { byId: Map<string, Deployment> } {
-  return { all: deployments, groups: new Map(), byId: new Map(deployments.map((d) => [d.id, d])), groupNames: [] };
-}
-
-function record(overrides: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    callId: "c1",
-    route: "chat_completions",
-    method: "POST",
-    status: 200,
-    op: "chat",
-    group: "gpt-4o-mini",
-    deployment: miniB,
-    auth: undefined,
-    stream: false,
-    startedAtEpochMs: 1_000,
-    durationMs: 120,
-    upstreamMs: 100,
-    overheadMs: 20,
-    timeToFirstChunkMs: undefined,
-    usage: undefined,
-    costUsd: 0,
-    attemptedRetries: 0,
-    attemptedFallbacks: 0,
-    cacheResult: undefined,
-    errorCode: undefined,
-    errorMessage: undefined,
-    finishReasons: undefined,
-    trace: undefined,
-    ...overrides,
-  };
-}
-
-const failed = (overrides: Partial<RequestRecord> = {}): RequestRecord => record({ status: 500, errorCode: "upstream_server_error", errorMessage: "Internal Server Error from upstream", ...overrides });
 
 interface Harness {
   readonly alerting: Alerting;

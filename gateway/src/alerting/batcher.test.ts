@@ -1,7 +1,7 @@
+import { alertingSettings } from "../../../tests/support/alerting-fixtures.ts";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import type { Alert, SupportedAlertType } from "./alert.ts";
-import { SUPPORTED_ALERT_TYPES } from "./alert.ts";
 import { AlertBatcher } from "./batcher.ts";
 import type { SlackMessage } from "./block-kit.ts";
 import { buildMessage, dashboardLink, escapeMrkdwn, MAX_SECTIONS } from "./block-kit.ts";
@@ -9,26 +9,8 @@ import type { AlertingSettings } from "./settings.ts";
 import { MessageThrottle } from "./throttle.ts";
 
 const logger = pino({ level: "silent" });
+const settings = (overrides: Partial<AlertingSettings> = {}): AlertingSettings => alertingSettings({ thresholdMs: 300_000, ...overrides });
 
-function settings(overrides: Partial<AlertingSettings> = {}): AlertingSettings {
-  return {
-    types: new Set(SUPPORTED_ALERT_TYPES),
-    thresholdMs: 300_000,
-    webhooks: () => ["https://hooks.example/all"],
-    flushIntervalMs: 10_000,
-    throttle: { burst: 3, refillMs: 60_000 },
-    outage: { windowMs: 60_000, minor: 5, major: 10, maxListSize: 1000 },
-    budgetAlertTtlMs: 86_400_000,
-    dailyReportMs: 43_200_000,
-    reportCheckMs: 3_600_000,
-    dashboardUrl: "https://grafana.example",
-    instance: "gw-1",
-    logToConsole: false,
-    sendTimeoutMs: 5000,
-    maxPendingPerType: 50,
-    ...overrides,
-  };
-}
 
 function exception(deploymentId = "mini-b", code = "upstream_server_error", at = 1_000): Alert {
   return {

@@ -1,12 +1,12 @@
+import { alertingSettings, failedRecord, miniDeployment, requestRecord, tableOf } from "../../../tests/support/alerting-fixtures.ts";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfigText } from "../config/load.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { RequestRecord } from "../request-state.ts";
-import type { Deployment, DeploymentTable } from "../router/deployments.ts";
+import type { Deployment } from "../router/deployments.ts";
 import type { RouterEvent } from "../router/events.ts";
 import type { Alert, DeploymentRef } from "./alert.ts";
-import { SUPPORTED_ALERT_TYPES } from "./alert.ts";
 import { createAlerting } from "./alerting.ts";
 import type { Alerting } from "./alerting.ts";
 import type { SlackMessage } from "./block-kit.ts";
@@ -18,66 +18,15 @@ import { AlertHub } from "./hub.ts";
 import { AlertOutbox } from "./outbox.ts";
 import type { HubChannel } from "./outbox.ts";
 import { createAlertProducer } from "./producer.ts";
-import type { AlertingSettings } from "./settings.ts";
 
 const logger = pino({ level: "silent" });
-const miniA = { id: "mini-a", group: "gpt-4o-mini", model: "openai/gpt-4o-mini", apiBaseForHeader: "http://10.0.0.1:8000/v1" } as unknown as Deployment;
-const miniB = { id: "mini-b", group: "gpt-4o-mini", model: "openai/gpt-4o-mini", apiBaseForHeader: "http://10.0.0.2:8000/v1", transport: { pool: "not data" } } as unknown as Deployment;
+const miniA = miniDeployment("mini-a", "http://10.0.0.1:8000/v1");
+// A field that is not plain data: events shipped to the hub must not carry the deployment object.
+const miniB = miniDeployment("mini-b", "http://10.0.0.2:8000/v1", { transport: { pool: "not data" } });
+const settings = alertingSettings;
+const record = (overrides: Partial<RequestRecord> = {}): RequestRecord => requestRecord(miniB, overrides);
+const failed = (overrides: Partial<RequestRecord> = {}): RequestRecord => failedRecord(miniB, overrides);
 
-function settings(overrides: Partial<AlertingSettings> = {}): AlertingSettings {
-  return {
-    types: new Set(SUPPORTED_ALERT_TYPES),
-    thresholdMs: 2000,
-    webhooks: () => ["https://hooks.example/all"],
-    flushIntervalMs: 10_000,
-    throttle: { burst: 3, refillMs: 60_000 },
-    outage: { windowMs: 60_000, minor: 5, major: 10, maxListSize: 1000 },
-    budgetAlertTtlMs: 86_400_000,
-    dailyReportMs: 43_200_000,
-    reportCheckMs: 3_600_000,
-    dashboardUrl: "https://grafana.example",
-    instance: "gw-1",
-    logToConsole: false,
-    sendTimeoutMs: 5000,
-    maxPendingPerType: 50,
-    ...overrides,
-  };
-}
-
-function tableOf(...deployments: Deployment[]): DeploymentTable {
-  return { all: deployments, groups: new Map(), byId: new Map(deployments.map((d) => [d.id, d])), groupNames: [] } as unknown as DeploymentTable;
-}
-
-function record(overrides: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    callId: "c1",
-    route: "chat_completions",
-    method: "POST",
-    status: 200,
-    op: "chat",
-    group: "gpt-4o-mini",
-    deployment: miniB,
-    auth: undefined,
-    stream: false,
-    startedAtEpochMs: 1_000,
-    durationMs: 120,
-    upstreamMs: 100,
-    overheadMs: 20,
-    timeToFirstChunkMs: undefined,
-    usage: undefined,
-    costUsd: 0,
-    attemptedRetries: 0,
-    attemptedFallbacks: 0,
-    cacheResult: undefined,
-    errorCode: undefined,
-    errorMessage: undefined,
-    finishReasons: undefined,
-    trace: undefined,
-    ...overrides,
-  };
-}
-
-const failed = (overrides: Partial<RequestRecord> = {}): RequestRecord => record({ status: 500, errorCode: "upstream_server_error", errorMessage: "Internal Server Error from upstream", ...overrides });
 const attempt = (deployment: Deployment, errorCode: ErrorCode | undefined, durationMs = 5): RouterEvent => ({ type: "attempt", group: deployment.group, deployment, outcome: errorCode === undefined ? "success" : "failure", errorCode, durationMs, fallbackDepth: 0 });
 
 /** An outlet that writes down what it is given. */
