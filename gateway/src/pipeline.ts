@@ -71,6 +71,13 @@ function clientGoneSignal(ctx: PharosContext): AbortSignal {
   return controller.signal;
 }
 
+const COST_HEADER = "x-litellm-response-cost";
+const COST_TRAILER: readonly string[] = [COST_HEADER];
+
+function costTrailer(state: RequestState): Record<string, string> {
+  return { [COST_HEADER]: String(state.costUsd) };
+}
+
 function payloadsOf(events: readonly StreamEvent[]): string[] {
   return events.map((event) => event.raw ?? JSON.stringify(event.chunk));
 }
@@ -208,7 +215,8 @@ export class Pipeline {
     ctx.respond = false;
     ctx.status = 200;
     const upstreamBeforeCommit = stream.waitedMs;
-    writer.start(litellmHeaders(state, performance.now() - state.startedAt, false));
+    // A stream's cost is known only at its end: it follows as an HTTP trailer.
+    writer.start(litellmHeaders(state, performance.now() - state.startedAt, false), COST_TRAILER);
     const finishReasons: string[] = [];
     const collect = (events: readonly StreamEvent[]): void => {
       for (const event of events) {
@@ -258,17 +266,17 @@ export class Pipeline {
       stream.close();
       state.errorCode = blocked.code;
       state.errorMessage = blocked.message;
-      writer.end(JSON.stringify(blocked.toBody()));
+      writer.end(JSON.stringify(blocked.toBody()), costTrailer(state));
       return undefined;
     }
     if (failure !== undefined) {
       state.errorCode = failure.code;
       state.errorMessage = failure.message;
       this.logger.error({ callId: state.callId, code: failure.code, group: state.group, deployment: stream.deployment.id }, `stream failed mid-way: ${failure.message}`);
-      writer.end(JSON.stringify(failure.toBody()));
+      writer.end(JSON.stringify(failure.toBody()), costTrailer(state));
       return failure;
     }
-    writer.end();
+    writer.end(undefined, costTrailer(state));
     recorder?.commit(state.usage);
     return undefined;
   }

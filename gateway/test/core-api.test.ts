@@ -2,6 +2,8 @@
  * The OpenAI-compatible API end to end: a real `pharos serve` in front of a mock upstream,
  * driven by the official `openai` client and by raw HTTP for what clients rarely send.
  */
+import { request } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import OpenAI from "openai";
 import type { NotFoundError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +95,24 @@ describe("chat completions", () => {
     expect(text).toBe('This is a mock response from Pharos to "stream me".');
     expect(finish).toBe("stop");
     expect(usage).toEqual({ prompt_tokens: 3, completion_tokens: 10, total_tokens: 13 });
+  });
+
+  it("sends a stream's cost as an HTTP trailer, once the stream has ended", async () => {
+    const { headers, trailers, body } = await new Promise<{ headers: IncomingHttpHeaders; trailers: NodeJS.Dict<string>; body: string }>((resolve, reject) => {
+      const req = request(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve({ headers: res.headers, trailers: res.trailers, body: text }));
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify({ model: "gpt-mock", stream: true, messages: [{ role: "user", content: "Hello Pharos" }] }));
+    });
+    expect(headers["trailer"]).toBe("x-litellm-response-cost");
+    expect(headers["x-litellm-response-cost"]).toBeUndefined();
+    expect(body.endsWith("data: [DONE]\n\n")).toBe(true);
+    // 3 prompt and 10 completion tokens, at the deployment's own prices.
+    expect(Number(trailers["x-litellm-response-cost"])).toBeCloseTo(3 * 0.000001 + 10 * 0.000002, 12);
   });
 
   it("hides the usage chunk when not asked, and the raw stream ends with data: [DONE]", async () => {

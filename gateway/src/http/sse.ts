@@ -25,9 +25,12 @@ export class SseWriter {
     return !this.res.destroyed && !this.res.writableEnded;
   }
 
-  /** Sends status and headers (the response is committed from here on). */
-  start(headers: Record<string, string>): void {
-    this.res.writeHead(200, { ...SSE_HEADERS, ...headers });
+  /**
+   * Sends status and headers (the response is committed from here on). `trailers` names the
+   * headers that only the end of the stream knows (sent as HTTP trailers by `end`).
+   */
+  start(headers: Record<string, string>, trailers: readonly string[] = []): void {
+    this.res.writeHead(200, trailers.length === 0 ? { ...SSE_HEADERS, ...headers } : { ...SSE_HEADERS, ...headers, trailer: trailers.join(", ") });
   }
 
   /** Writes frames (JSON texts) in one write; resolves when the client can take more. */
@@ -38,9 +41,10 @@ export class SseWriter {
     if (!this.res.write(frames)) await this.drained();
   }
 
-  /** Ends the stream with `data: [DONE]`, after an in-band error event if one is given. */
-  end(errorPayload?: string): void {
+  /** Ends the stream with `data: [DONE]`, after an in-band error event if one is given, then the trailers. */
+  end(errorPayload?: string, trailers?: Record<string, string>): void {
     if (!this.open) return;
+    if (trailers !== undefined) this.res.addTrailers(trailers);
     this.res.end(errorPayload === undefined ? DONE : `data: ${errorPayload}\n\n${DONE}`);
   }
 
