@@ -149,7 +149,7 @@ describe("every panel query against a real Prometheus that scraped a real gatewa
     gateway = await startGateway({
       config: {
         model_list: [
-          { model_name: "gpt-4o-mini", litellm_params: { model: "openai/gpt-4o-mini", api_base: `${healthy.url}/v1`, api_key: "sk-up", weight: 1 }, model_info: { id: "mini-a", input_cost_per_token: 0.00000015, output_cost_per_token: 0.0000006 } },
+          { model_name: "gpt-4o-mini", litellm_params: { model: "openai/gpt-4o-mini", api_base: `${healthy.url}/v1`, api_key: "sk-up", weight: 1, rpm: 6000 }, model_info: { id: "mini-a", input_cost_per_token: 0.00000015, output_cost_per_token: 0.0000006 } },
           { model_name: "gpt-4o-mini", litellm_params: { model: "openai/gpt-4o-mini", api_base: `${flaky.url}/v1`, api_key: "sk-up", weight: 1 }, model_info: { id: "mini-b", input_cost_per_token: 0.00000015, output_cost_per_token: 0.0000006 } },
           { model_name: "gpt-broken", litellm_params: { model: "openai/gpt-4o", api_base: `${broken.url}/v1`, api_key: "sk-up" }, model_info: { id: "broken-1" } },
           { model_name: "llama", litellm_params: { model: "ollama_chat/llama3.2", api_base: healthy.url }, model_info: { id: "ollama-1" } },

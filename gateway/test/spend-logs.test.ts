@@ -13,6 +13,7 @@ import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
 import { createTestDatabase, dropTestDatabases, queryTestDatabase, startTcpProxy } from "./db-support.ts";
 import type { TcpProxy, TestDatabase } from "./db-support.ts";
+import { scrape } from "./telemetry-support.ts";
 
 const MASTER = "sk-spend-master";
 const BURST = 2000;
@@ -162,6 +163,25 @@ describe("GET /spend/logs", () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { param: "start_date" } });
     expect((await call(gateway, "GET", "/spend/logs?limit=0")).status).toBe(400);
+  });
+});
+
+describe("database operation metrics", () => {
+  it("times key lookups, spend batches and spend reads in db_client_operation_duration, by operation", async () => {
+    const before = await scrape(gateway.url);
+    const count = (from: typeof before, operation: string): number => from.sum("db_client_operation_duration_count", { db_system_name: "postgresql", db_operation_name: operation });
+    const generated = (await call(gateway, "POST", "/key/generate", { key_alias: "timed" })).body as { key: string; token: string };
+    expect((await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "timed" }] }, generated.key)).status).toBe(200);
+    await expect.poll(async () => ((await call(gateway, "GET", `/spend/logs?api_key=${generated.token}`)).body as unknown[]).length, { timeout: 5000 }).toBe(1);
+
+    const after = await scrape(gateway.url);
+    expect(after.types.get("db_client_operation_duration")).toBe("histogram");
+    for (const operation of ["keys", "spend_write", "spend_read"]) expect(count(after, operation), operation).toBeGreaterThan(count(before, operation));
+    // Every operation is named: nothing falls back to the unnamed default.
+    expect(after.find("db_client_operation_duration_count", { db_operation_name: "query" })).toEqual([]);
+    const seconds = after.sum("db_client_operation_duration_sum", { db_operation_name: "spend_read" }) - before.sum("db_client_operation_duration_sum", { db_operation_name: "spend_read" });
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(30);
   });
 });
 

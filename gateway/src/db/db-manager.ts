@@ -46,6 +46,8 @@ export interface DatabaseManagerOptions {
   readonly open?: () => Promise<Database>;
   /** In a cluster worker: the channel to the primary, which hosts the embedded database. */
   readonly hostChannel?: Channel | undefined;
+  /** Called when an operation finished (metrics: db.client.operation.duration). */
+  readonly onOperation?: ((operation: string, seconds: number) => void) | undefined;
 }
 
 export class DatabaseManager {
@@ -53,6 +55,7 @@ export class DatabaseManager {
   private readonly logger: Logger;
   private readonly openDatabase: () => Promise<Database>;
   private readonly hostChannel: Channel | undefined;
+  private readonly onOperation: DatabaseManagerOptions["onOperation"];
   private database: Database | undefined;
   private current: DatabaseState;
   private lastError: string | undefined;
@@ -67,6 +70,7 @@ export class DatabaseManager {
     this.settings = options.settings;
     this.logger = options.logger.child({ component: "database" });
     this.hostChannel = options.hostChannel;
+    this.onOperation = options.onOperation;
     this.openDatabase = options.open ?? (() => this.openFromSettings());
     this.current = options.settings.kind === "none" ? "none" : "connecting";
   }
@@ -107,17 +111,21 @@ export class DatabaseManager {
   /**
    * Runs `fn` on the database. Throws DatabaseUnavailableError at once while it is not
    * connected; a connectivity failure marks it disconnected (and starts the ping loop).
+   * `operation` names what it does, for the operation-duration metric (a small fixed set).
    */
-  async use<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  async use<T>(fn: (db: Database) => Promise<T>, operation = "query"): Promise<T> {
     const db = this.database;
     if (db === undefined || this.current !== "connected") {
       throw new DatabaseUnavailableError(this.settings.kind === "none" ? "no database is configured (set DATABASE_URL, or unset PHAROS_DATA_DIR=off)" : (this.lastError ?? this.current));
     }
+    const started = performance.now();
     try {
       return await fn(db);
     } catch (error) {
       if (isConnectivityError(error)) this.lost(error);
       throw error;
+    } finally {
+      this.onOperation?.(operation, (performance.now() - started) / 1000);
     }
   }
 

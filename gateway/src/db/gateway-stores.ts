@@ -134,7 +134,12 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
   const settings = databaseSettings(config, env);
   // Cluster workers reach the embedded database through the primary, which hosts it (ipc-database.ts).
   const hosted = cluster.isWorker && settings.kind === "pglite" && env[HOSTED_BY_PRIMARY_ENV] === "1";
-  const db = new DatabaseManager({ settings, logger, hostChannel: hosted ? workerChannel() : undefined });
+  const db = new DatabaseManager({
+    settings,
+    logger,
+    hostChannel: hosted ? workerChannel() : undefined,
+    onOperation: (operation, seconds) => metrics.dbOperation("postgresql", operation, seconds),
+  });
   db.start();
   cleanups.push(metrics.observeDbPool("postgresql", settings.kind === "pglite" ? "embedded" : "main", () => {
     const stats = db.poolStats();

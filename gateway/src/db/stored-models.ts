@@ -124,6 +124,7 @@ export class StoredModels {
     const { model_info: info, litellm_params: params } = entry;
     await this.options.db.use((db) =>
       db.query("INSERT INTO pharos_models (model_id, model_name, litellm_params, model_info) VALUES ($1, $2, $3, $4)", [id, entry.model_name, cipher.encrypt(JSON.stringify(params), id), info ?? {}]),
+        "models",
     );
     this.serve(id, entry, Date.now());
     return { id, entry };
@@ -131,7 +132,7 @@ export class StoredModels {
 
   /** Deletes a stored model; false when no stored model has this id. */
   async remove(id: string): Promise<boolean> {
-    const { rowCount } = await this.options.db.use((db) => db.query("DELETE FROM pharos_models WHERE model_id = $1", [id]));
+    const { rowCount } = await this.options.db.use((db) => db.query("DELETE FROM pharos_models WHERE model_id = $1", [id]), "models");
     const served = this.live.has(id);
     this.unserve(id);
     return rowCount > 0 || served;
@@ -151,6 +152,7 @@ export class StoredModels {
       database.query<{ model_id: string; model_name: string; litellm_params: string; model_info: Record<string, unknown>; updated_at: Date }>(
         "SELECT model_id, model_name, litellm_params, model_info, updated_at FROM pharos_models ORDER BY created_at, model_id",
       ),
+        "models",
     );
     const seen = new Set<string>();
     const failed: string[] = [];

@@ -93,6 +93,7 @@ export class KeyStore {
            RETURNING ${KEY_COLUMNS}`,
           [key.keyHash, key.keyName, key.keyAlias, [...key.models], key.maxBudget, key.budgetDuration, key.budgetDurationSeconds, key.rpmLimit, key.tpmLimit, key.maxParallelRequests, key.metadata, key.userId, key.teamId, key.expiresAt],
         ),
+        "keys",
       );
       return keyFromRow(rows[0]!);
     } catch (error) {
@@ -101,12 +102,12 @@ export class KeyStore {
   }
 
   async find(keyHash: string): Promise<KeyRecord | undefined> {
-    const { rows } = await this.db.use((db) => db.query(`SELECT ${KEY_COLUMNS} FROM pharos_keys WHERE key_hash = $1`, [keyHash]));
+    const { rows } = await this.db.use((db) => db.query(`SELECT ${KEY_COLUMNS} FROM pharos_keys WHERE key_hash = $1`, [keyHash]), "keys");
     return rows[0] === undefined ? undefined : keyFromRow(rows[0]);
   }
 
   async findByAlias(alias: string): Promise<KeyRecord | undefined> {
-    const { rows } = await this.db.use((db) => db.query(`SELECT ${KEY_COLUMNS} FROM pharos_keys WHERE key_alias = $1`, [alias]));
+    const { rows } = await this.db.use((db) => db.query(`SELECT ${KEY_COLUMNS} FROM pharos_keys WHERE key_alias = $1`, [alias]), "keys");
     return rows[0] === undefined ? undefined : keyFromRow(rows[0]);
   }
 
@@ -128,7 +129,7 @@ export class KeyStore {
     }
     sets.push("updated_at = now()");
     try {
-      const { rows } = await this.db.use((db) => db.query(`UPDATE pharos_keys SET ${sets.join(", ")} WHERE key_hash = $1 RETURNING ${KEY_COLUMNS}`, params));
+      const { rows } = await this.db.use((db) => db.query(`UPDATE pharos_keys SET ${sets.join(", ")} WHERE key_hash = $1 RETURNING ${KEY_COLUMNS}`, params), "keys");
       return rows[0] === undefined ? undefined : keyFromRow(rows[0]);
     } catch (error) {
       throw duplicateOf(error) ?? error;
@@ -139,6 +140,7 @@ export class KeyStore {
   async delete(keyHashes: readonly string[], aliases: readonly string[]): Promise<string[]> {
     const { rows } = await this.db.use((db) =>
       db.query<{ key_hash: string }>("DELETE FROM pharos_keys WHERE key_hash = ANY($1::text[]) OR key_alias = ANY($2::text[]) RETURNING key_hash", [[...keyHashes], [...aliases]]),
+        "keys",
     );
     return rows.map((row) => row.key_hash);
   }
@@ -148,7 +150,7 @@ export class KeyStore {
       const { rows } = await db.query(`SELECT ${KEY_COLUMNS} FROM pharos_keys ORDER BY created_at, key_hash LIMIT $1 OFFSET $2`, [size, (page - 1) * size]);
       const count = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pharos_keys");
       return { keys: rows.map(keyFromRow), total: Number(count.rows[0]?.n ?? 0) };
-    });
+    }, "keys");
   }
 
   /**
@@ -164,6 +166,7 @@ export class KeyStore {
          )
          RETURNING key_hash`,
       ),
+        "keys",
     );
     return rows.map((row) => row.key_hash);
   }

@@ -67,6 +67,7 @@ export class SpendRetention {
              )`,
             [cutoff, batch],
           ),
+        "spend_retention",
         );
         total += rowCount;
         if (rowCount < batch) break;

@@ -89,6 +89,7 @@ export class SpendQueries {
     const { sql, params } = where(filter);
     const { rows } = await this.db.use((db) =>
       db.query(`SELECT * FROM pharos_spend_logs ${sql} ORDER BY start_time DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, limit, offset]),
+        "spend_read",
     );
     return rows.map(rowBody);
   }
@@ -106,6 +107,7 @@ export class SpendQueries {
          GROUP BY 1, 2, 3 ORDER BY 1`,
         params,
       ),
+        "spend_read",
     );
     const days = new Map<string, DaySummary>();
     for (const row of rows) {

@@ -286,7 +286,7 @@ export class SpendWriter {
       else if (totals.size > 0) statements.push(keySpendStatement(totals));
       if (statements.length === 0) continue;
       try {
-        const results = await this.db.use((db) => db.transaction(statements));
+        const results = await this.db.use((db) => db.transaction(statements), "spend_write");
         const summary = results[results.length - 1]!.rows[0] as { inserted: number; keys: Array<{ k: string; s: number }> | string };
         const keys = typeof summary.keys === "string" ? (JSON.parse(summary.keys) as Array<{ k: string; s: number }>) : summary.keys;
         for (const { k, s } of keys) this.onCommitted?.(k, Number(s));
@@ -324,7 +324,7 @@ export class SpendWriter {
     for (const row of rows) {
       const totals = totalsOf([row]);
       try {
-        await this.db.use((db) => db.transaction(this.writeRows ? [insertStatement([row])] : [keySpendStatement(totals)]));
+        await this.db.use((db) => db.transaction(this.writeRows ? [insertStatement([row])] : [keySpendStatement(totals)]), "spend_write");
         for (const [k, s] of totals) this.onCommitted?.(k, s);
         this.written += 1;
       } catch (error) {

@@ -154,15 +154,19 @@ export function metricsRoutes(router: Router<RequestState>, scrape: () => Promis
 }
 
 let unobservePools: (() => void) | undefined;
+let unobserveLimits: (() => void) | undefined;
 
 /**
  * What telemetry reads from a gateway's parts: its model groups (anything else folds into
- * `unknown`), every deployment's state (0 until the router registers its own source), and the
- * upstream pools at scrape time.
+ * `unknown`), every deployment's state (0 until the router registers its own source) and rpm/tpm
+ * limits, and the upstream pools at scrape time.
  */
 export function observeGateway(metrics: PharosMetrics, table: DeploymentTable, transports: { stats(): readonly UpstreamPoolReading[] }): void {
   metrics.setModelGroups(table.groupNames);
   metrics.observeDeploymentStates(() => table.all.map((deployment) => ({ group: deployment.group, deploymentId: deployment.id, provider: deployment.adapter.otelName, state: 0 as const })));
   unobservePools?.();
   unobservePools = metrics.observeUpstreamPools(() => transports.stats());
+  const limited = table.all.filter((deployment) => deployment.rpm !== undefined || deployment.tpm !== undefined).map((deployment) => ({ group: deployment.group, deploymentId: deployment.id, rpm: deployment.rpm, tpm: deployment.tpm }));
+  unobserveLimits?.();
+  unobserveLimits = metrics.observeDeploymentLimits(() => limited);
 }

@@ -46,6 +46,10 @@ export const ATTR = {
   guardrailScanner: "pharos.guardrail.scanner",
   guardrailDirection: "pharos.guardrail.direction",
   dbSystem: "db.system.name",
+  /** keys | models | spend_write | spend_read | spend_retention | migrate … (a closed set, see db-manager callers) */
+  dbOperation: "db.operation.name",
+  /** rpm | tpm */
+  limitType: "pharos.limit.type",
   poolName: "db.client.connection.pool.name",
   connectionState: "db.client.connection.state",
   serverAddress: "server.address",
@@ -198,6 +202,15 @@ export const CATALOGUE = {
     merge: "max",
     integer: true,
   },
+  deploymentLimit: {
+    name: "pharos.deployment.limit",
+    kind: "gauge",
+    unit: "{unit}/min",
+    description: "A deployment's configured rpm (requests) or tpm (tokens) per minute; absent when it has none.",
+    attributes: [A.model, A.deployment, A.limitType],
+    merge: "max",
+    integer: true,
+  },
   healthChecks: {
     name: "pharos.health_checks",
     kind: "counter",
@@ -305,6 +318,14 @@ export const CATALOGUE = {
     description: "Requests waiting for a PostgreSQL connection, or Redis commands sent and not yet answered.",
     attributes: [A.dbSystem, A.poolName],
     integer: true,
+  },
+  dbOperationDuration: {
+    name: "db.client.operation.duration",
+    kind: "histogram",
+    unit: "s",
+    description: "Time a database operation took (a query, or a batch in one transaction), by system and operation.",
+    attributes: [A.dbSystem, A.dbOperation],
+    buckets: FAST_BUCKETS,
   },
   upstreamConnections: {
     name: "http.client.open_connections",
@@ -564,6 +585,21 @@ export class PharosMetrics {
       this.i.dbConnections.observe(reading.idle, system, name, "idle");
       this.i.dbConnectionsMax.observe(reading.max, system, name);
       this.i.dbPending.observe(reading.pending, system, name);
+    });
+  }
+
+  /** One database operation finished. `system` is what Pharos talks to: PGlite speaks PostgreSQL. */
+  dbOperation(system: "postgresql", operation: string, seconds: number): void {
+    this.i.dbOperationDuration.record(seconds, system, operation);
+  }
+
+  /** The deployments' own rpm/tpm limits (static), read at each scrape. */
+  observeDeploymentLimits(read: () => Iterable<{ group: string; deploymentId: string; rpm: number | undefined; tpm: number | undefined }>): () => void {
+    return this.store.addCollector(() => {
+      for (const deployment of read()) {
+        if (deployment.rpm !== undefined) this.i.deploymentLimit.observe(deployment.rpm, this.group(deployment.group), deployment.deploymentId, "rpm");
+        if (deployment.tpm !== undefined) this.i.deploymentLimit.observe(deployment.tpm, this.group(deployment.group), deployment.deploymentId, "tpm");
+      }
     });
   }
 
