@@ -18,6 +18,7 @@ import type { ChatRequest, Operation, RequestBody } from "./providers/openai-typ
 import type { StreamEvent } from "./providers/provider.ts";
 import type { PharosContext, RequestState } from "./request-state.ts";
 import type { Deployment, DeploymentMode, DeploymentTable } from "./router/deployments.ts";
+import { promptCheck } from "./router/context-window.ts";
 import type { Router } from "./router/router.ts";
 import { costOf } from "./spend/pricing.ts";
 import type { ErrorCode } from "./errors.ts";
@@ -147,7 +148,8 @@ export class Pipeline {
       clientSignal: clientGoneSignal(ctx),
     };
     state.trace?.routeStarted(group);
-    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call), { stream, signal: call.clientSignal, counters: state });
+    const prompt = this.router.policy.preCallChecks ? promptCheck(op, body) : undefined;
+    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call), { stream, signal: call.clientSignal, counters: state, prompt });
     state.deployment = outcome.deployment;
     state.attemptedRetries = outcome.attemptedRetries;
     state.attemptedFallbacks = outcome.attemptedFallbacks;

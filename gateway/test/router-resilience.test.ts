@@ -2,14 +2,17 @@
  * Router resilience end to end, with real `pharos serve` processes and mock upstreams that
  * count hits: cooldowns after allowed_fails (and recovery), single-deployment groups, 400s
  * that never cool, retries on another deployment, fallback chains in order, context-window
- * errors to their own list, and what the client is told when nothing can answer.
+ * errors to their own list, and what the client is told when nothing can answer; pre-call
+ * checks (enable_pre_call_checks) against max_input_tokens, through the official openai client.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
+import OpenAI from "openai";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
 import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
 import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { openaiClient } from "../../tests/support/openai-client.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { NO_DB, chat, chatHits, deployment, streamChat } from "./router-support.ts";
 
@@ -205,5 +208,76 @@ describe("retries and fallbacks (num_retries 1)", () => {
     expect(message).toContain("fallbacks tried: fb1 (upstream_server_error), fb2 (upstream_server_error)");
     expect(answer.headers.get("x-litellm-attempted-fallbacks")).toBe("2");
     expect(answer.headers.get("x-litellm-attempted-retries")).toBe("3");
+  });
+});
+
+describe("pre-call checks (enable_pre_call_checks, max_input_tokens)", () => {
+  const mocks: Record<string, MockUpstream> = {};
+  let checked: GatewayProcess;
+  let unchecked: GatewayProcess;
+  const LONG = "The keeper trimmed the wick. ".repeat(40); // ~240 tokens
+  const windowed = (group: string, id: string, maxInputTokens: number | undefined): Record<string, unknown> => {
+    const entry = deployment(group, id, mocks[id]!);
+    return { ...entry, model_info: { id, ...(maxInputTokens === undefined ? {} : { max_input_tokens: maxInputTokens }) } };
+  };
+  const config = (preCallChecks: boolean): Record<string, unknown> => ({
+    model_list: [windowed("chat", "narrow", 100), windowed("chat", "broad", 100_000), windowed("tiny", "tiny", 100), windowed("big", "big", undefined), windowed("lonely", "lonely", 100)],
+    router_settings: { routing_strategy: "round_robin", num_retries: 0, enable_pre_call_checks: preCallChecks, context_window_fallbacks: [{ tiny: ["big"] }] },
+  });
+
+  beforeAll(async () => {
+    for (const name of ["narrow", "broad", "tiny", "big", "lonely"]) mocks[name] = await startMock();
+    [checked, unchecked] = await Promise.all([startGateway({ env: NO_DB, config: config(true) }), startGateway({ env: NO_DB, config: config(false) })]);
+  });
+
+  beforeEach(() => {
+    for (const mock of Object.values(mocks)) mock.resetStats();
+  });
+
+  it("sends a prompt only to the deployments whose context window takes it; short prompts use them all", async () => {
+    const openai = openaiClient(checked.url);
+    for (let i = 0; i < 4; i++) {
+      const { response } = await openai.chat.completions.create({ model: "chat", messages: [{ role: "user", content: LONG }] }).withResponse();
+      expect(response.headers.get("x-litellm-model-id")).toBe("broad");
+    }
+    expect(chatHits(mocks["narrow"]!)).toBe(0);
+    for (let i = 0; i < 4; i++) await openai.chat.completions.create({ model: "chat", messages: [{ role: "user", content: "hello" }] });
+    expect(chatHits(mocks["narrow"]!)).toBe(2);
+    expect(chatHits(mocks["broad"]!)).toBe(6);
+  });
+
+  it("goes to context_window_fallbacks without calling the narrow deployment", async () => {
+    const { data, response } = await openaiClient(checked.url).chat.completions.create({ model: "tiny", messages: [{ role: "user", content: LONG }], stream: true }).withResponse();
+    let text = "";
+    for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text.length).toBeGreaterThan(0);
+    expect(response.headers.get("x-litellm-model-id")).toBe("big");
+    expect(response.headers.get("x-litellm-attempted-fallbacks")).toBe("1");
+    expect(chatHits(mocks["tiny"]!)).toBe(0);
+  });
+
+  it("answers 400 context_window_exceeded naming the field when nothing fits, and calls no upstream", async () => {
+    const error = (await openaiClient(checked.url).chat.completions.create({ model: "lonely", messages: [{ role: "user", content: LONG }] }).catch((thrown: unknown) => thrown)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.status).toBe(400);
+    expect(error.param).toBe("messages");
+    expect(error.message).toContain("lonely: 100");
+    expect(error.error).toMatchObject({ type: "context_window_exceeded" });
+    expect(chatHits(mocks["lonely"]!)).toBe(0);
+    // Not the deployment's fault: it still answers prompts that fit.
+    expect((await chat(checked.url, "lonely")).status).toBe(200);
+  });
+
+  it("checks text completion prompts too, each prompt on its own", async () => {
+    const answer = await fetch(`${checked.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "lonely", prompt: ["short", LONG] }) });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as { error: { param: string } }).error.param).toBe("prompt");
+  });
+
+  it("is off unless enabled: the narrow deployment gets long prompts", async () => {
+    const openai = openaiClient(unchecked.url);
+    for (let i = 0; i < 4; i++) await openai.chat.completions.create({ model: "chat", messages: [{ role: "user", content: LONG }] });
+    expect(chatHits(mocks["narrow"]!)).toBe(2);
+    expect((await chat(unchecked.url, "lonely", { messages: [{ role: "user", content: LONG }] })).status).toBe(200);
   });
 });

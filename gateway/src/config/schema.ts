@@ -514,7 +514,6 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "model_list[].litellm_params.drop_params": "unsupported parameters are forwarded as sent",
   "model_list[].litellm_params.mock_response": "use the fake/ provider or `pharos mock-upstream` instead",
   "model_list[].litellm_params.extra_headers": "extra upstream headers are not sent yet",
-  "router_settings.enable_pre_call_checks": "deployments are not filtered by context window before the call yet; context-window errors go to context_window_fallbacks",
   "router_settings.model_group_alias": "model group aliases are not implemented yet",
   "router_settings.cache_responses": "use litellm_settings.cache",
   "router_settings.provider_budget_config": "provider budgets are not implemented yet",

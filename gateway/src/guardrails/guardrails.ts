@@ -27,7 +27,7 @@ import { ScanText } from "./scanner.ts";
 import { applyEdits, inputSegments, JoinedSegments, OPERATOR_ROLES, outputSegments, writeEdits } from "./segments.ts";
 import type { Segment } from "./segments.ts";
 import { GuardrailCatalog } from "./selection.ts";
-import { encoding, encodingForModel } from "./token-count.ts";
+import { encoding, encodingForModel } from "../tokens/token-count.ts";
 
 export const DEFAULT_DEADLINE_MS = 50;
 export const DEFAULT_STREAM_WINDOW_CHARS = 1024;

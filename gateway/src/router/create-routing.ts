@@ -15,6 +15,7 @@ import type { RouterState } from "../state/router-state.ts";
 import { RedisPools, routerRedisSettings } from "../stores/redis.ts";
 import type { RedisPool } from "../stores/redis.ts";
 import type { PharosMetrics } from "../telemetry/metrics.ts";
+import { encoding, encodingForModel } from "../tokens/token-count.ts";
 import type { DeploymentTable } from "./deployments.ts";
 import { RouterEvents } from "./events.ts";
 import { HealthChecker, healthCheckSettings } from "./health-checks.ts";
@@ -81,6 +82,8 @@ export function createRouting(loaded: LoadedConfig, table: DeploymentTable, env:
     routerRef.current?.refreshCondition(deployment);
   });
   const router = new Router({ table, policy, state, health: healthChecker, events, logger });
+  // Pre-call checks tokenize prompts: load the tokenizers at boot, not on the first long prompt.
+  if (policy.preCallChecks) for (const deployment of table.all) if (deployment.maxInputTokens !== undefined) encoding(encodingForModel(deployment.model));
   routerRef.current = router;
   const stopMetrics = metrics === undefined ? () => undefined : recordRouterMetrics(router, metrics);
   const ready = state.start().catch((error: unknown) => logger.error({ err: error }, "router state failed to start; serving on local state"));

@@ -7,6 +7,7 @@ import { GatewayError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Transport } from "../providers/transport.ts";
 import { MemoryRouterState } from "../state/memory-state.ts";
+import { promptCheck } from "./context-window.ts";
 import { buildDeployments } from "./deployments.ts";
 import type { Deployment } from "./deployments.ts";
 import type { RouterEvent } from "./events.ts";
@@ -197,5 +198,71 @@ model_list:
     const outcome = await router.route("g", (deployment) => deployment.id === "a", scripted({}));
     outcome.finish({ error: new GatewayError("upstream_connection", "stream broke") });
     expect(router.state.cooldown("a", 1_000_000)).toBeDefined();
+  });
+});
+
+describe("pre-call checks (enable_pre_call_checks: the prompt against max_input_tokens)", () => {
+  const WINDOWS = `
+model_list:
+  - { model_name: g, litellm_params: { model: openai/gpt-4o, api_base: "http://a.test/v1" }, model_info: { id: short, max_input_tokens: 50 } }
+  - { model_name: g, litellm_params: { model: openai/gpt-4o, api_base: "http://b.test/v1" }, model_info: { id: wide, max_input_tokens: 10000 } }
+  - { model_name: tiny, litellm_params: { model: openai/gpt-4o, api_base: "http://c.test/v1" }, model_info: { id: tiny-1, max_input_tokens: 50 } }
+  - { model_name: tiny, litellm_params: { model: openai/gpt-4o, api_base: "http://d.test/v1" }, model_info: { id: tiny-2, max_input_tokens: 60 } }
+  - { model_name: long, litellm_params: { model: openai/gpt-4o, api_base: "http://l.test/v1" }, model_info: { id: l } }
+router_settings: { routing_strategy: round_robin }
+`;
+  const long = promptCheck("chat", { model: "g", messages: [{ role: "user", content: "word ".repeat(200) }] });
+  const brief = promptCheck("chat", { model: "g", messages: [{ role: "user", content: "hello" }] });
+
+  it("is read from router_settings and off by default", () => {
+    expect(setup(WINDOWS.replace("round_robin }", "round_robin, enable_pre_call_checks: true }")).router.policy.preCallChecks).toBe(true);
+    expect(setup(WINDOWS).router.policy.preCallChecks).toBe(false);
+  });
+
+  it("routes a long prompt only to the deployments whose window takes it; short prompts go anywhere", async () => {
+    const { router } = setup(WINDOWS);
+    const hits: string[] = [];
+    for (let i = 0; i < 6; i++) (await router.route("g", everything, scripted({}, hits), { prompt: long })).finish();
+    expect(hits).toEqual(Array(6).fill("wide"));
+    hits.length = 0;
+    for (let i = 0; i < 6; i++) (await router.route("g", everything, scripted({}, hits), { prompt: brief })).finish();
+    expect(new Set(hits)).toEqual(new Set(["short", "wide"]));
+  });
+
+  it("fails with context_window_exceeded before any call when nothing fits, cooling nothing", async () => {
+    const { router, events } = setup(WINDOWS);
+    const hits: string[] = [];
+    const error = (await router.route("tiny", everything, scripted({}, hits), { prompt: long }).catch((thrown: unknown) => thrown)) as GatewayError;
+    expect(error.code).toBe("context_window_exceeded");
+    expect(error.status).toBe(400);
+    expect(error.param).toBe("messages");
+    expect(error.message).toContain("tiny-1: 50, tiny-2: 60");
+    expect(hits).toEqual([]);
+    expect(events.filter((event) => event.type === "attempt" || event.type === "cooldown_started")).toEqual([]);
+    expect(router.state.cooldown("tiny-1", 1_000_000)).toBeUndefined();
+  });
+
+  it("uses the general fallbacks when no context_window_fallbacks are configured (as LiteLLM does)", async () => {
+    const { router } = setup(WINDOWS.replace("round_robin }", "round_robin, fallbacks: [{ tiny: [g] }] }"));
+    const outcome = await router.route("tiny", everything, scripted({}), { prompt: long });
+    expect(outcome.value).toBe("wide");
+    expect(outcome.attemptedFallbacks).toBe(1);
+  });
+
+  it("goes to context_window_fallbacks, where the checks run again", async () => {
+    const { router } = setup(WINDOWS.replace("round_robin }", "round_robin, context_window_fallbacks: [{ tiny: [g, long] }] }"));
+    const hits: string[] = [];
+    const outcome = await router.route("tiny", everything, scripted({}, hits), { prompt: long });
+    expect(outcome.value).toBe("wide");
+    expect(outcome.attemptedFallbacks).toBe(1);
+    expect(hits).toEqual(["wide"]);
+  });
+
+  it("changes nothing without a prompt check or without windows", async () => {
+    const { router } = setup(WINDOWS);
+    const hits: string[] = [];
+    for (let i = 0; i < 4; i++) (await router.route("tiny", everything, scripted({}, hits))).finish();
+    expect(new Set(hits)).toEqual(new Set(["tiny-1", "tiny-2"]));
+    expect((await router.route("long", everything, scripted({}), { prompt: long })).value).toBe("l");
   });
 });

@@ -19,6 +19,8 @@ import type { Usage } from "../providers/openai-types.ts";
 import { MemoryRouterState } from "../state/memory-state.ts";
 import { MINUTE_MS } from "../state/router-state.ts";
 import type { Cooldown, RouterState } from "../state/router-state.ts";
+import { contextWindowExceeded } from "./context-window.ts";
+import type { PromptCheck } from "./context-window.ts";
 import { exceedsAllowedFails, judgeFailure } from "./cooldown-policy.ts";
 import type { FailureVerdict } from "./cooldown-policy.ts";
 import type { Deployment, DeploymentTable } from "./deployments.ts";
@@ -63,6 +65,8 @@ export interface RouteOptions {
   readonly signal?: AbortSignal;
   /** Updated as retries and fallbacks happen (the request state fits). */
   readonly counters?: RouteCounters;
+  /** Pre-call checks (context-window.ts): only deployments whose context window takes the prompt. */
+  readonly prompt?: PromptCheck | undefined;
 }
 
 export interface RouterOptions {
@@ -214,6 +218,14 @@ export class Router {
     return list;
   }
 
+  /** The candidates whose context window takes the prompt; throws context_window_exceeded when none does. */
+  private fitting(group: string, candidates: readonly Deployment[], check: PromptCheck | undefined): readonly Deployment[] {
+    if (check === undefined || candidates.every((deployment) => deployment.maxInputTokens === undefined)) return candidates;
+    const fitting = candidates.filter(check.fits);
+    if (fitting.length === 0) throw contextWindowExceeded(group, candidates, check.param);
+    return fitting;
+  }
+
   /** Tries one model group: picks, attempts, retries. */
   private async runGroup<T>(
     group: string,
@@ -223,7 +235,7 @@ export class Router {
     counters: RouteCounters,
     fallbackDepth: number,
   ): Promise<RouteOutcome<T>> {
-    const candidates = this.candidates(group, filter);
+    const candidates = this.fitting(group, this.candidates(group, filter), options.prompt);
     const stream = options.stream === true;
     let tried = NOTHING;
     let retries = 0;

@@ -19,6 +19,8 @@ export interface RoutingPolicy {
   readonly retry: RetrySettings;
   readonly cooldown: CooldownSettings;
   readonly fallbacks: FallbackSettings;
+  /** router_settings.enable_pre_call_checks: leave out deployments whose max_input_tokens the prompt exceeds. */
+  readonly preCallChecks: boolean;
 }
 
 /** LiteLLM's Router default (openai.DEFAULT_MAX_RETRIES). */
@@ -72,6 +74,7 @@ export function resolveRoutingPolicy(config: RawConfig): RoutingPolicy {
       defaults: router.default_fallbacks ?? litellm.default_fallbacks ?? [],
       maxFallbacks: router.max_fallbacks ?? DEFAULT_MAX_FALLBACKS,
     },
+    preCallChecks: router.enable_pre_call_checks === true,
   };
 }
 

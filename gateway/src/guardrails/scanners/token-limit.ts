@@ -5,8 +5,8 @@
  */
 import { allow } from "../scanner.ts";
 import type { Scanner, ScannerSettings, ScanText, Verdict } from "../scanner.ts";
-import { encoding, encodingForModel, exceedsTokens } from "../token-count.ts";
-import type { EncodingName } from "../token-count.ts";
+import { encoding, encodingForModel, promptExceeds } from "../../tokens/token-count.ts";
+import type { EncodingName } from "../../tokens/token-count.ts";
 
 export interface TokenLimitOptions {
   readonly limit?: number;
@@ -14,8 +14,6 @@ export interface TokenLimitOptions {
 }
 
 export const DEFAULT_TOKEN_LIMIT = 4096;
-/** OpenAI's chat framing: about 3 tokens per message (role and separators). */
-const TOKENS_PER_MESSAGE = 3;
 
 export function tokenLimit(settings: ScannerSettings, options: TokenLimitOptions): Scanner {
   const limit = options.limit ?? DEFAULT_TOKEN_LIMIT;
@@ -26,9 +24,7 @@ export function tokenLimit(settings: ScannerSettings, options: TokenLimitOptions
     ...settings,
     roles: "all",
     scan(input: ScanText): Verdict {
-      const budget = limit - input.parts * TOKENS_PER_MESSAGE;
-      const over = exceedsTokens(input.text, Math.max(0, budget), fixed ?? encodingForModel(input.model));
-      if (over === false) return allow(0);
+      if (!promptExceeds(input.text, input.parts, limit, fixed ?? encodingForModel(input.model))) return allow(0);
       return { action: "block", score: 1, reason: "token_limit", detail: `over ${limit} tokens`, params: { limit } };
     },
   };

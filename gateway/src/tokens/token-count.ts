@@ -5,9 +5,10 @@
  * tokenizer extends cl100k's vocabulary, so counts are close; Mistral, Gemma and Qwen differ by a
  * few percent). Encodings load lazily and synchronously, once per process (~80 ms, ~20 MB each).
  *
- * Also meant for `router_settings.enable_pre_call_checks` (comparing a prompt with
- * `model_info.max_input_tokens`): `exceedsTokens` answers without tokenizing when the UTF-8 size
- * alone settles it (a token is at least one byte), and otherwise tokenizes only as much as needed.
+ * Used by the TokenLimit guardrail and by `router_settings.enable_pre_call_checks` (a prompt
+ * against `model_info.max_input_tokens`): `exceedsTokens` answers without tokenizing when the
+ * UTF-8 size alone settles it (a token is at least one byte), and otherwise tokenizes only as much
+ * as needed.
  */
 import { createRequire } from "node:module";
 
@@ -86,4 +87,13 @@ export function exceedsTokens(text: string, limit: number, name: EncodingName): 
     step *= 2;
   }
   return false;
+}
+
+/** OpenAI's chat framing: about 3 tokens per message (role and separators). */
+export const TOKENS_PER_MESSAGE = 3;
+
+/** Whether a prompt of `messages` messages, their texts joined in `text`, is over `limit` tokens with the framing. */
+export function promptExceeds(text: string, messages: number, limit: number, name: EncodingName): boolean {
+  const framing = messages * TOKENS_PER_MESSAGE;
+  return framing > limit || exceedsTokens(text, limit - framing, name) !== false;
 }
