@@ -2,16 +2,21 @@
  * Traces end to end, with an in-process OTLP/HTTP receiver: a streaming request produces the
  * span tree `chat {group}` (CLIENT) → `guardrails input`, `cache lookup`, `route {group}` →
  * `chat {upstream model}` (CLIENT, one per attempt) with the GenAI attributes, joins the caller's trace from `traceparent`, and the request
- * log line carries the trace id. With the traces exporter off nothing is exported.
+ * log line carries the trace id. With the traces exporter off nothing is exported. The OTLP
+ * protocols: protobuf by default, JSON (the receiver above) and gRPC (an HTTP/2 receiver), and a
+ * clear boot error for an unknown one.
  */
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
-import type { Server } from "node:http";
+import type { IncomingHttpHeaders, Server } from "node:http";
+import { createServer as createHttp2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
-import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
+import { PHAROS_MAIN, startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
 import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { freePort } from "../../tests/support/ports.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
 import { logLines, postJson } from "./telemetry-support.ts";
@@ -78,7 +83,7 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   mock = await startMock({ chunkDelayMs: 2 });
   gateway = await startGateway({
-    env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "INFO", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_SAMPLER_ARG: "1", OTEL_BSP_SCHEDULE_DELAY: "50" },
+    env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "INFO", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_TRACES_SAMPLER_ARG: "1", OTEL_BSP_SCHEDULE_DELAY: "50" },
     config: {
       model_list: [
         { model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "main-a" } },
@@ -200,10 +205,87 @@ describe("guardrails", () => {
 describe("with OTEL_TRACES_EXPORTER=none", () => {
   it("exports nothing even with an endpoint set", async () => {
     const before = exports;
-    const quiet = await startGateway({ env: { PHAROS_DATA_DIR: "off", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_EXPORTER: "none", OTEL_BSP_SCHEDULE_DELAY: "50" }, config: { model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }] } });
+    const quiet = await startGateway({ env: { PHAROS_DATA_DIR: "off", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_TRACES_EXPORTER: "none", OTEL_BSP_SCHEDULE_DELAY: "50" }, config: { model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }] } });
     expect((await postJson(quiet.url, "/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await quiet.stop();
     expect(exports).toBe(before);
+  });
+});
+
+describe("OTLP protocols", () => {
+  interface Received {
+    readonly path: string;
+    readonly contentType: string;
+    readonly body: Buffer;
+  }
+  const config = (): Record<string, unknown> => ({ model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }] });
+
+  /** One traced request through a gateway exporting to `endpoint`, then what the receiver got. */
+  async function exportOnce(endpoint: string, env: Record<string, string>, received: readonly Received[]): Promise<Received> {
+    const gateway = await startGateway({ env: { PHAROS_DATA_DIR: "off", OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: "50", ...env }, config: config() });
+    try {
+      expect((await postJson(gateway.url, "/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "which protocol" }] })).status).toBe(200);
+      await waitFor(() => received.length > 0, { timeoutMs: 10_000, what: "an OTLP export" });
+    } finally {
+      await gateway.stop();
+    }
+    return received[0]!;
+  }
+
+  it("sends OTLP/HTTP protobuf by default, the spec's default", async () => {
+    const received: Received[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        received.push({ path: req.url ?? "", contentType: String(req.headers["content-type"]), body: Buffer.concat(chunks) });
+        res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      const got = await exportOnce(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {}, received);
+      expect(got.path).toBe("/v1/traces");
+      expect(got.contentType).toBe("application/x-protobuf");
+      expect(got.body[0]).not.toBe("{".charCodeAt(0));
+      // Protobuf carries strings as UTF-8 bytes: the span names are there verbatim.
+      expect(got.body.includes("chat main")).toBe(true);
+      expect(got.body.includes("route main")).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("speaks gRPC with OTEL_EXPORTER_OTLP_PROTOCOL=grpc", async () => {
+    const received: Received[] = [];
+    const server = createHttp2Server();
+    server.on("stream", (stream, headers: IncomingHttpHeaders & { ":path"?: string }) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        received.push({ path: headers[":path"] ?? "", contentType: String(headers["content-type"]), body: Buffer.concat(chunks) });
+        // An empty ExportTraceServiceResponse in gRPC framing (uncompressed, length 0), then grpc-status 0.
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+        stream.end(Buffer.alloc(5));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      const got = await exportOnce(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }, received);
+      expect(got.path).toBe("/opentelemetry.proto.collector.trace.v1.TraceService/Export");
+      expect(got.contentType).toBe("application/grpc");
+      expect(got.body.includes("chat main")).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("refuses to start with an unknown protocol, naming the variable and the choices", async () => {
+    const env = { PATH: process.env["PATH"] ?? "", PHAROS_DATA_DIR: "off", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", OTEL_EXPORTER_OTLP_PROTOCOL: "http/xml" };
+    const result = spawnSync(process.execPath, [PHAROS_MAIN, "serve", "--host", "127.0.0.1", "--port", String(await freePort())], { encoding: "utf8", env, timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('OTEL_EXPORTER_OTLP_PROTOCOL: "http/xml" is not an OTLP protocol (http/protobuf, http/json, grpc)');
   });
 });

@@ -20,6 +20,7 @@ import { RouterSyncRelay } from "../state/cluster-state.ts";
 import type { HealthSources } from "../http/health.ts";
 import { listen } from "../server.ts";
 import { startPrimaryTelemetry, startWorkerTelemetry } from "../telemetry/gateway-telemetry.ts";
+import { checkTelemetryEnv } from "../telemetry/otel.ts";
 import { createLogger } from "../telemetry/logger.ts";
 import { PHAROS_VERSION } from "../version.ts";
 import type { ServeArgs } from "./args.ts";
@@ -65,6 +66,7 @@ export async function serveCommand(args: ServeArgs, env: NodeJS.ProcessEnv = pro
   const loaded = args.config === undefined ? loadEmbeddedDefault(env) : loadConfigFile(args.config, env);
   const logger = createLogger(env, args.debug || loaded.config.litellm_settings.set_verbose === true);
   const plan = planServe(args, loaded, env);
+  checkTelemetryEnv(env);
   const clustered = plan.workers > 1 || plan.healthPort !== undefined || plan.maxRequests > 0;
   if (clustered && cluster.isPrimary) return startPrimary(loaded, plan, logger, env);
   return startWorker(loaded, plan, logger, env, clustered);

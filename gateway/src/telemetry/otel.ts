@@ -8,8 +8,9 @@
  *   catalogue's snapshot (local, or merged across cluster workers) through a MetricProducer.
  *   `scrape()` renders it for `GET /metrics` on the main port; with OTEL_EXPORTER_PROMETHEUS_PORT
  *   the exporter also serves it standalone (host OTEL_EXPORTER_PROMETHEUS_HOST);
- * - traces: only when OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) is set: OTLP over HTTP,
- *   batched, parent-based ratio sampling from OTEL_TRACES_SAMPLER_ARG (default 1). Otherwise no
+ * - traces: only when OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) is set: OTLP over
+ *   OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (http/protobuf by default as the spec says, http/json or
+ *   grpc), batched, parent-based ratio sampling from OTEL_TRACES_SAMPLER_ARG (default 1). Otherwise no
  *   tracer provider exists and `tracer` is undefined: tracing costs one branch per hook.
  * No auto-instrumentation: Pharos's own spans cover the request, routing and every upstream
  * attempt at a fraction of the cost of wrapping every socket (docs/metrics.md, "Traces").
@@ -22,11 +23,11 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { Resource } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import type * as OtelCore from "@opentelemetry/core";
-import type * as OtlpTraceExporter from "@opentelemetry/exporter-trace-otlp-http";
 import type * as SdkNode from "@opentelemetry/sdk-node";
 import type * as SdkTrace from "@opentelemetry/sdk-trace";
-import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { Logger } from "pino";
+import { ConfigError } from "../config/load.ts";
 import { PHAROS_VERSION } from "../version.ts";
 import { snapshotProducer } from "./metric-export.ts";
 import type { SnapshotSource } from "./metric-export.ts";
@@ -69,6 +70,25 @@ function nonEmpty(value: string | undefined): string | undefined {
 export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
   const endpoint = nonEmpty(env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]) ?? nonEmpty(env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
   return endpoint !== undefined && env["OTEL_TRACES_EXPORTER"]?.trim().toLowerCase() !== "none" && env["OTEL_SDK_DISABLED"]?.trim().toLowerCase() !== "true";
+}
+
+export const OTLP_PROTOCOLS = ["http/protobuf", "http/json", "grpc"] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+/** The OTLP protocol for traces; an unknown value is a boot error naming the variable. */
+export function traceProtocol(env: NodeJS.ProcessEnv): OtlpProtocol {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"]) {
+    const value = nonEmpty(env[name])?.toLowerCase();
+    if (value === undefined) continue;
+    if ((OTLP_PROTOCOLS as readonly string[]).includes(value)) return value as OtlpProtocol;
+    throw new ConfigError("the environment", [`${name}: "${env[name]}" is not an OTLP protocol (${OTLP_PROTOCOLS.join(", ")})`]);
+  }
+  return "http/protobuf";
+}
+
+/** Checks the telemetry environment at boot, before any worker starts (throws ConfigError). */
+export function checkTelemetryEnv(env: NodeJS.ProcessEnv): void {
+  if (tracingEnabled(env)) traceProtocol(env);
 }
 
 /** OTEL_TRACES_SAMPLER_ARG as a ratio in [0, 1]; the spec's default 1 when absent or invalid. */
@@ -164,15 +184,26 @@ function startMetricsOnly(resourceAttributes: ResourceAttributes, exporter: Prom
 // Loaded on demand: the trace SDK and its exporters are only needed when traces are exported.
 const requireLazily = createRequire(import.meta.url);
 
-/** Traces and metrics: `@opentelemetry/sdk-node` with an OTLP/HTTP batch exporter. */
+const EXPORTER_PACKAGES: Readonly<Record<OtlpProtocol, string>> = {
+  "http/protobuf": "@opentelemetry/exporter-trace-otlp-proto",
+  "http/json": "@opentelemetry/exporter-trace-otlp-http",
+  grpc: "@opentelemetry/exporter-trace-otlp-grpc",
+};
+
+/** The span exporter for a protocol (each reads its endpoint, headers and timeout from OTEL_EXPORTER_OTLP_*). */
+function traceExporter(protocol: OtlpProtocol): SpanExporter {
+  const { OTLPTraceExporter } = requireLazily(EXPORTER_PACKAGES[protocol]) as { OTLPTraceExporter: new () => SpanExporter };
+  return new OTLPTraceExporter();
+}
+
+/** Traces and metrics: `@opentelemetry/sdk-node` with an OTLP batch exporter. */
 function startTraceSdk(env: NodeJS.ProcessEnv, resourceAttributes: ResourceAttributes, exporter: PrometheusExporter): () => Promise<void> {
   const { startNodeSdk } = requireLazily("@opentelemetry/sdk-node") as typeof SdkNode;
-  const { OTLPTraceExporter } = requireLazily("@opentelemetry/exporter-trace-otlp-http") as typeof OtlpTraceExporter;
   const { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler } = requireLazily("@opentelemetry/sdk-trace") as typeof SdkTrace;
   const { W3CTraceContextPropagator } = requireLazily("@opentelemetry/core") as typeof OtelCore;
   const spanProcessors: SpanProcessor[] = [
     new BatchSpanProcessor({
-      exporter: new OTLPTraceExporter(),
+      exporter: traceExporter(traceProtocol(env)),
       maxQueueSize: envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE"),
       maxExportBatchSize: envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
       scheduledDelayMillis: envNumber(env, "OTEL_BSP_SCHEDULE_DELAY"),
