@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { buildDeployments } from "../router/deployments.ts";
 import type { TransportSource } from "../router/deployments.ts";
 import type { Transport } from "../providers/transport.ts";
+import { MAX_REDIS_CONNECTIONS, routerRedisSettings } from "../stores/redis.ts";
 import { ConfigError, formatPath, loadConfigFile, loadEmbeddedDefault, parseConfigText } from "./load.ts";
 
 const SEEDS = resolve(import.meta.dirname, "../../test/fixtures/seed-configs");
@@ -182,6 +183,21 @@ router_settings:
       "litellm_settings.redact_user_api_key_info: accepted but not implemented yet (Pharos always redacts keys)",
       "general_settings.ui_access_mode: accepted but not implemented yet (Pharos has no admin UI)",
     ]);
+  });
+});
+
+describe("redis_connection_pool_limit", () => {
+  const settingsFor = (limit: number | undefined) => {
+    const loaded = parseConfigText(`router_settings:\n  redis_host: 127.0.0.1\n${limit === undefined ? "" : `  redis_connection_pool_limit: ${limit}\n`}`, "t", {});
+    return { warnings: loaded.warnings, connections: routerRedisSettings(loaded.config, {})?.connections };
+  };
+
+  it("is honoured up to the pipelining cap, and a larger value says what is used instead", () => {
+    expect(settingsFor(undefined)).toEqual({ warnings: [], connections: 4 });
+    expect(settingsFor(MAX_REDIS_CONNECTIONS)).toEqual({ warnings: [], connections: MAX_REDIS_CONNECTIONS });
+    const seed = settingsFor(50); // seed 002's value
+    expect(seed.connections).toBe(MAX_REDIS_CONNECTIONS);
+    expect(seed.warnings).toEqual([`router_settings.redis_connection_pool_limit: 50 → ${MAX_REDIS_CONNECTIONS} connections per process; Pharos pipelines Redis commands, so more connections would only add sockets`]);
   });
 });
 

@@ -5,6 +5,7 @@
  * module has to know they exist. Explicit LiteLLM settings always win over seed blocks.
  */
 import { normalizeGuardrails } from "../guardrails/config.ts";
+import { MAX_REDIS_CONNECTIONS } from "../stores/redis.ts";
 import type { RawConfig, RouterSettings } from "./schema.ts";
 
 export interface NormalizeResult {
@@ -99,6 +100,10 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
 
   if ((router.retry_policy?.BadRequestErrorRetries ?? 0) > 0) {
     warnings.push("router_settings.retry_policy.BadRequestErrorRetries: a client's bad request (400, 422, context window) is never retried; fallbacks still apply");
+  }
+  const redisConnections = router.redis_connection_pool_limit;
+  if (redisConnections !== undefined && redisConnections > MAX_REDIS_CONNECTIONS) {
+    warnings.push(`router_settings.redis_connection_pool_limit: ${redisConnections} → ${MAX_REDIS_CONNECTIONS} connections per process; Pharos pipelines Redis commands, so more connections would only add sockets`);
   }
   checkFallbackTargets(config, problems);
   normalizeGuardrails(config, warnings, problems);

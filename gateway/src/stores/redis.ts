@@ -25,6 +25,8 @@ export interface RedisSettings {
 
 const DEFAULT_PREFIX = "pharos:";
 const DEFAULT_CONNECTIONS = 4;
+/** Commands are pipelined on each connection, so more than this only adds sockets (a boot warning says so). */
+export const MAX_REDIS_CONNECTIONS = 16;
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 2000;
 
@@ -57,7 +59,7 @@ function settings(config: RawConfig, env: NodeJS.ProcessEnv, host: string, redis
     port: redisPort ?? 6379,
     password: password === "" ? undefined : password,
     keyPrefix: env["PHAROS_REDIS_KEY_PREFIX"] ?? DEFAULT_PREFIX,
-    connections: Math.max(1, Math.min(router.redis_connection_pool_limit ?? DEFAULT_CONNECTIONS, DEFAULT_CONNECTIONS * 4)),
+    connections: Math.max(1, Math.min(router.redis_connection_pool_limit ?? DEFAULT_CONNECTIONS, MAX_REDIS_CONNECTIONS)),
     commandTimeoutMs: (router.redis_connection_pool_timeout ?? DEFAULT_COMMAND_TIMEOUT_MS / 1000) * 1000,
   };
 }
