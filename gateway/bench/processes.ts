@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -82,7 +82,18 @@ export async function startPharos(name: string, config: string, env: Record<stri
   const file = join(dir, "config.yaml");
   writeFileSync(file, config);
   // No embedded database unless a scenario asks for one (PHAROS_DATA_DIR): the core bench measures the proxy.
-  return start(name, [MAIN, "serve", "--config", file, "--host", "127.0.0.1", "--port", String(port), ...args], port, { LITELLM_LOG: "ERROR", PHAROS_DATA_DIR: "off", ...env }, "/health/liveliness");
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  const target = await start(name, [MAIN, "serve", "--config", file, "--host", "127.0.0.1", "--port", String(port), ...args], port, { LITELLM_LOG: "ERROR", PHAROS_DATA_DIR: "off", ...env }, "/health/liveliness").catch((error: unknown) => {
+    removeDir();
+    throw error;
+  });
+  return {
+    ...target,
+    stop: async () => {
+      await target.stop();
+      removeDir();
+    },
+  };
 }
 
 /** User + system CPU seconds the process has used. */

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedServer } from "./support/scripted-server.ts";
-import { runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
+import { removeTempDirs, runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
 
 const FAST = "users: [{ name: U, wait_time: constant(0.05), tasks: [{ method: GET, path: /ok }] }]\n";
 const FAILING = "users: [{ name: U, wait_time: constant(0.05), tasks: [{ method: GET, path: /fail }] }]\n";
@@ -22,7 +22,10 @@ beforeAll(async () => {
   writeScenario(dir, "failing.yaml", FAILING);
 });
 
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+  removeTempDirs();
+});
 
 const base = (scenario: string, seconds = "2"): string[] => ["-f", scenario, "-H", url, "-u", "2", "-r", "2", "-t", seconds, "--only-summary"];
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MockUpstream } from "../../gateway/src/mock/mock-upstream.ts";
 import { ScriptedServer } from "./support/scripted-server.ts";
-import { runHarness } from "./support/run-harness.ts";
+import { removeTempDirs, runHarness } from "./support/run-harness.ts";
 
 interface Comparison {
   readonly metric: string;
@@ -29,6 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fast.close();
   await slow.close();
+  removeTempDirs();
 });
 
 function comparisons(stdout: string): Map<string, Comparison> {

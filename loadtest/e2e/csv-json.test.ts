@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedServer } from "./support/scripted-server.ts";
-import { runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
+import { removeTempDirs, runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
 import type { HarnessRun } from "./support/run-harness.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "locust-headers");
@@ -52,7 +52,10 @@ beforeAll(async () => {
   run = await runHarness(["-f", scenario, "-H", url, "-u", "4", "-r", "4", "-t", "3s", "--headless", "--csv", "out/run", "--csv-full-history", "--json", "--only-summary", "--seed", "7"], { cwd: dir });
 }, 30_000);
 
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+  removeTempDirs();
+});
 
 describe("--csv against a scripted server", () => {
   it("writes the four files with Locust's exact header rows and CRLF line ends", () => {

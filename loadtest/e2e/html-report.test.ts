@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, dumpDom, screenshot } from "./support/chromium.ts";
 import { chatStreamFrames, ScriptedServer } from "./support/scripted-server.ts";
-import { runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
+import { removeTempDirs, runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
 
 const STREAMING = `
 users:
@@ -42,7 +42,10 @@ beforeAll(async () => {
   source = readFileSync(join(dir, "report_3.html"), "utf8");
 }, 30_000);
 
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+  removeTempDirs();
+});
 
 describe("--html report", () => {
   it("is self-contained: no external scripts, styles, images or fonts", () => {

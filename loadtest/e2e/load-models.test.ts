@@ -12,9 +12,10 @@ import { loadScenario } from "../src/scenario/load-scenario.ts";
 import { seededRandom } from "../src/scenario/random.ts";
 import type { Scenario } from "../src/scenario/scenario.ts";
 import { ScriptedServer } from "./support/scripted-server.ts";
-import { tempDir, writeScenario } from "./support/run-harness.ts";
+import { removeTempDirs, tempDir, writeScenario } from "./support/run-harness.ts";
 
 const dir = tempDir();
+afterAll(removeTempDirs);
 
 async function scenario(yaml: string): Promise<Scenario> {
   return loadScenario(writeScenario(dir, `s${Math.random()}.yaml`, yaml), { env: {}, cwd: dir });

@@ -1,6 +1,6 @@
 /** Runs the compiled CLI (dist/, built by the vitest global setup) as a child process with Node 24. */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -19,9 +19,18 @@ export interface HarnessOptions {
   readonly timeoutMs?: number;
 }
 
-/** A fresh temporary directory (also a cwd without a stray locust.conf). */
+const created: string[] = [];
+
+/** A fresh temporary directory (also a cwd without a stray locust.conf), removed by removeTempDirs(). */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "pharos-load-test-"));
+  const dir = mkdtempSync(join(tmpdir(), "pharos-load-test-"));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes the directories tempDir() made (afterAll of each test file). */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function writeScenario(dir: string, name: string, yaml: string): string {

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BUILTIN_SCENARIOS, loadScenario, ScenarioError } from "./load-scenario.ts";
 import { seededRandom } from "./random.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pharos-scenario-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const options = { env: { LITELLM_MASTER_KEY: "sk-test" }, cwd: dir };
 
 function file(name: string, text: string): string {
