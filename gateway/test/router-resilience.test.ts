@@ -221,12 +221,21 @@ describe("pre-call checks (enable_pre_call_checks, max_input_tokens)", () => {
     return { ...entry, model_info: { id, ...(maxInputTokens === undefined ? {} : { max_input_tokens: maxInputTokens }) } };
   };
   const config = (preCallChecks: boolean): Record<string, unknown> => ({
-    model_list: [windowed("chat", "narrow", 100), windowed("chat", "broad", 100_000), windowed("tiny", "tiny", 100), windowed("big", "big", undefined), windowed("lonely", "lonely", 100)],
+    model_list: [
+      windowed("chat", "narrow", 100),
+      windowed("chat", "broad", 100_000),
+      windowed("tiny", "tiny", 100),
+      windowed("big", "big", undefined),
+      windowed("lonely", "lonely", 100),
+      // No max_input_tokens: the windows of the well-known upstream models apply (16,385 and 128,000).
+      { model_name: "known", litellm_params: { model: "openai/gpt-3.5-turbo", api_base: `${mocks["turbo"]!.url}/v1` }, model_info: { id: "turbo" } },
+      { model_name: "known", litellm_params: { model: "openai/gpt-4o-mini", api_base: `${mocks["mini"]!.url}/v1` }, model_info: { id: "mini" } },
+    ],
     router_settings: { routing_strategy: "round_robin", num_retries: 0, enable_pre_call_checks: preCallChecks, context_window_fallbacks: [{ tiny: ["big"] }] },
   });
 
   beforeAll(async () => {
-    for (const name of ["narrow", "broad", "tiny", "big", "lonely"]) mocks[name] = await startMock();
+    for (const name of ["narrow", "broad", "tiny", "big", "lonely", "turbo", "mini"]) mocks[name] = await startMock();
     [checked, unchecked] = await Promise.all([startGateway({ env: NO_DB, config: config(true) }), startGateway({ env: NO_DB, config: config(false) })]);
   });
 
@@ -266,6 +275,19 @@ describe("pre-call checks (enable_pre_call_checks, max_input_tokens)", () => {
     expect(chatHits(mocks["lonely"]!)).toBe(0);
     // Not the deployment's fault: it still answers prompts that fit.
     expect((await chat(checked.url, "lonely")).status).toBe(200);
+  });
+
+  it("uses a well-known model's context window when max_input_tokens is not configured, and reports it in /model/info", async () => {
+    const huge = "The keeper trimmed the wick. ".repeat(2_800); // ~19,600 tokens: over gpt-3.5-turbo's 16,385
+    const openai = openaiClient(checked.url);
+    for (let i = 0; i < 3; i++) {
+      const { response } = await openai.chat.completions.create({ model: "known", messages: [{ role: "user", content: huge }] }).withResponse();
+      expect(response.headers.get("x-litellm-model-id")).toBe("mini");
+    }
+    expect(chatHits(mocks["turbo"]!)).toBe(0);
+    const info = (await (await fetch(`${checked.url}/model/info`)).json()) as { data: Array<{ model_info: { id: string; max_input_tokens: number | null } }> };
+    const windows = Object.fromEntries(info.data.map((entry) => [entry.model_info.id, entry.model_info.max_input_tokens]));
+    expect(windows).toMatchObject({ turbo: 16_385, mini: 128_000, narrow: 100 });
   });
 
   it("checks text completion prompts too, each prompt on its own", async () => {

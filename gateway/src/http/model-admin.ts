@@ -33,6 +33,7 @@ function infoOf(deployment: Deployment, stored: boolean): Record<string, unknown
       id: deployment.id,
       mode: deployment.mode,
       db_model: stored,
+      max_input_tokens: deployment.maxInputTokens ?? null,
       input_cost_per_token: deployment.price.inputPerToken,
       output_cost_per_token: deployment.price.outputPerToken,
       price_source: deployment.price.source,

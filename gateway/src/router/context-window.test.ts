@@ -57,6 +57,18 @@ describe("promptCheck (router_settings.enable_pre_call_checks)", () => {
     expect(promptCheck("text_completion", { model: "g", prompt: ["short", "also short"] })!.fits(small)).toBe(true);
   });
 
+  it("takes a well-known model's context window when max_input_tokens is not configured, as LiteLLM's model map does", () => {
+    const known = deployments(`
+  - { model_name: k, litellm_params: { model: openai/gpt-3.5-turbo-0125, api_base: "http://a.test/v1" }, model_info: { id: turbo } }
+  - { model_name: k, litellm_params: { model: openai/gpt-4o-mini, api_base: "http://b.test/v1" }, model_info: { id: mini } }
+  - { model_name: k, litellm_params: { model: openai/gpt-4o-mini, api_base: "http://c.test/v1" }, model_info: { id: own, max_input_tokens: 50 } }
+`);
+    expect(["turbo", "mini", "own"].map((id) => known.get(id)!.maxInputTokens)).toEqual([16_385, 128_000, 50]);
+    const check = promptCheck("chat", chat("word ".repeat(20_000)))!;
+    expect(["turbo", "mini", "own"].map((id) => check.fits(known.get(id)!))).toEqual([false, true, false]);
+    expect(open.maxInputTokens).toBeUndefined();
+  });
+
   it("does not check embeddings", () => {
     expect(promptCheck("embeddings", { model: "g", input: "word ".repeat(500) })).toBeUndefined();
   });

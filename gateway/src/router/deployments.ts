@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { RawConfig } from "../config/schema.ts";
 import type { ModelEntry } from "../config/schema.ts";
+import { knownModel } from "../providers/known-models.ts";
 import type { ProviderAdapter, UpstreamTarget } from "../providers/provider.ts";
 import { resolveModel } from "../providers/registry.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
@@ -39,6 +40,7 @@ export interface Deployment {
   readonly streamTimeoutMs: number;
   readonly allowedFails: number | undefined;
   readonly cooldownTimeSeconds: number | undefined;
+  /** model_info.max_input_tokens, else the known model's context window (enable_pre_call_checks). */
   readonly maxInputTokens: number | undefined;
   readonly price: Price;
   readonly entry: ModelEntry;
@@ -139,7 +141,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       streamTimeoutMs: (params.stream_timeout ?? router.stream_timeout ?? timeoutSeconds) * 1000,
       allowedFails: params.allowed_fails,
       cooldownTimeSeconds: params.cooldown_time,
-      maxInputTokens: entry.model_info?.max_input_tokens,
+      maxInputTokens: entry.model_info?.max_input_tokens ?? knownModel(upstreamModel)?.maxInputTokens,
       price,
       entry,
     };
