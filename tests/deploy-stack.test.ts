@@ -19,9 +19,18 @@ import { waitFor } from "./support/wait-for.ts";
 
 const runDir = tempDir("pharos-stack-test-");
 
+/** The kernel's ephemeral range: other tests' listen(0) and client sockets take ports from it at any time. */
+function ephemeralStart(): number {
+  const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+  return low !== undefined && Number.isFinite(low) ? low : 32_768;
+}
+
+/** A port base whose whole plan is free and below the ephemeral range, so nothing else grabs a port between this check and the stack's bind. */
 async function freeBase(): Promise<number> {
+  const span = 444; // portPlan: base … base + 443
+  const slots = Math.max(1, Math.floor((ephemeralStart() - span - 20_000) / 100) + 1);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    const base = 20_000 + Math.floor(Math.random() * slots) * 100;
     const plan = portPlan(base, 2);
     const ports = [...plan.gateways.flatMap((gateway) => [gateway.port, gateway.health, gateway.metrics]), plan.nginxHttp, plan.nginxHttps, plan.nginxStatus, plan.prometheus, plan.alertmanager, plan.nodeExporter, plan.nginxExporter, plan.mockUpstream, plan.redis, plan.postgres];
     const open = await Promise.all(ports.map((port) => tcpOpen(port)));
