@@ -86,6 +86,7 @@ export interface RequestRecord {
   readonly errorMessage: string | undefined;
   readonly finishReasons: readonly string[] | undefined;
   readonly trace: RequestTrace | undefined;
+  readonly appliedGuardrails: readonly string[] | undefined;
 }
 
 export type RequestObserver = (record: RequestRecord) => void;

@@ -13,6 +13,7 @@ import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
 import { createTestDatabase, dropTestDatabases, queryTestDatabase, startTcpProxy } from "./db-support.ts";
 import type { TcpProxy, TestDatabase } from "./db-support.ts";
+import { fillTemplate } from "./fixtures/guardrails/load.ts";
 import { scrape } from "./telemetry-support.ts";
 
 const MASTER = "sk-spend-master";
@@ -36,7 +37,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   proxy = await startTcpProxy(Number(new URL(database.url).port || 5432));
   gateway = await startGateway({
-    config: config(database.urlVia(proxy.port), { allow_requests_on_db_unavailable: true }),
+    config: { ...config(database.urlVia(proxy.port), { allow_requests_on_db_unavailable: true }), guardrails: [{ guardrail_name: "no-secrets", litellm_params: { guardrail: "secrets", mode: "pre_call" } }] },
     env: { PHAROS_DATA_DIR: tempDir("pharos-spend-"), PHAROS_SPEND_QUEUE_MAX: "300", PHAROS_SPEND_BATCH_ROWS: "100", PHAROS_KEY_CACHE_TTL_SECONDS: "120" },
   });
 });
@@ -163,6 +164,24 @@ describe("GET /spend/logs", () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { param: "start_date" } });
     expect((await call(gateway, "GET", "/spend/logs?limit=0")).status).toBe(400);
+  });
+
+  it("records the guardrails a request ran in the row's metadata (applied_guardrails), blocked or not", async () => {
+    const generated = (await call(gateway, "POST", "/key/generate", { key_alias: "guarded" })).body as { key: string; token: string };
+    const plain = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "plain" }] }, generated.key);
+    const scanned = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", guardrails: ["no-secrets"], messages: [{ role: "user", content: "nothing secret" }] }, generated.key);
+    const token = fillTemplate("ghp_{{A:36}}"); // built at run time: no token-shaped literal in the repository
+    const blocked = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", guardrails: ["no-secrets"], messages: [{ role: "user", content: `push with ${token}` }] }, generated.key);
+    expect([plain.status, scanned.status, blocked.status]).toEqual([200, 200, 400]);
+    expect(scanned.headers.get("x-litellm-applied-guardrails")).toBe("no-secrets");
+    await expect.poll(async () => ((await call(gateway, "GET", `/spend/logs?api_key=${generated.token}`)).body as unknown[]).length, { timeout: 5000 }).toBe(3);
+
+    const logs = (await call(gateway, "GET", `/spend/logs?api_key=${generated.token}`)).body as Array<{ request_id: string; status: string; error_code: string | null; metadata: unknown }>;
+    const byCall = new Map(logs.map((row) => [row.request_id, row]));
+    expect(byCall.get(plain.headers.get("x-litellm-call-id")!)).toMatchObject({ status: "success", metadata: {} });
+    expect(byCall.get(scanned.headers.get("x-litellm-call-id")!)).toMatchObject({ status: "success", metadata: { applied_guardrails: ["no-secrets"] } });
+    expect(byCall.get(blocked.headers.get("x-litellm-call-id")!)).toMatchObject({ status: "failure", error_code: "guardrail_violation", metadata: { applied_guardrails: ["no-secrets"] } });
+    expect(JSON.stringify(logs)).not.toContain(token);
   });
 });
 

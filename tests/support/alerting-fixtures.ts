@@ -58,6 +58,7 @@ export function requestRecord(deployment: Deployment, overrides: Partial<Request
     errorMessage: undefined,
     finishReasons: undefined,
     trace: undefined,
+    appliedGuardrails: undefined,
     ...overrides,
   };
 }

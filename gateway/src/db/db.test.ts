@@ -110,9 +110,10 @@ describe("migrations on PostgreSQL", () => {
       await db.query("INSERT INTO pharos_schema_migrations (version, name, checksum) VALUES (999, 'future', 'x')");
       const report = await migrate(db);
       expect(report.warnings.join()).toContain("schema version 999");
-      const broken = [...MIGRATIONS, { version: 4, name: "broken", sql: "CREATE TABLE pharos_half (a int); SELECT nope FROM nowhere;" }];
-      await expect(migrate(db, broken)).rejects.toThrow(/migration 4 \(broken\) failed/);
-      const { rows } = await db.query("SELECT to_regclass('pharos_half') AS t, (SELECT count(*)::int FROM pharos_schema_migrations WHERE version = 4) AS n");
+      const next = MIGRATIONS.length + 1;
+      const broken = [...MIGRATIONS, { version: next, name: "broken", sql: "CREATE TABLE pharos_half (a int); SELECT nope FROM nowhere;" }];
+      await expect(migrate(db, broken)).rejects.toThrow(new RegExp(`migration ${next} \\(broken\\) failed`));
+      const { rows } = await db.query("SELECT to_regclass('pharos_half') AS t, (SELECT count(*)::int FROM pharos_schema_migrations WHERE version = $1) AS n", [next]);
       expect(rows[0]).toEqual({ t: null, n: 0 });
     } finally {
       await db.close();

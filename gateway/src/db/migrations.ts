@@ -93,4 +93,12 @@ CREATE TABLE pharos_models (
 );
 `,
   },
+  {
+    version: 4,
+    name: "spend_log_metadata",
+    // A constant default: PostgreSQL 11+ adds the column without rewriting the table.
+    sql: `
+ALTER TABLE pharos_spend_logs ADD COLUMN metadata jsonb NOT NULL DEFAULT '{}'::jsonb;
+`,
+  },
 ];

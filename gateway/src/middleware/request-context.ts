@@ -52,6 +52,7 @@ function recordOf(state: RequestState, method: string, status: number, durationM
     errorMessage: state.errorMessage,
     finishReasons: state.finishReasons,
     trace: state.trace,
+    appliedGuardrails: state.appliedGuardrails,
   };
 }
 

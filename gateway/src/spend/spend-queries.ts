@@ -75,6 +75,7 @@ function rowBody(row: Record<string, unknown>): Record<string, unknown> {
     time_to_first_token_ms: row["time_to_first_token_ms"],
     attempted_retries: row["attempted_retries"],
     attempted_fallbacks: row["attempted_fallbacks"],
+    metadata: row["metadata"],
   };
 }
 

@@ -37,6 +37,12 @@ export interface SpendRow {
   readonly timeToFirstTokenMs: number | null;
   readonly attemptedRetries: number;
   readonly attemptedFallbacks: number;
+  /** The `metadata` column (LiteLLM's names): `applied_guardrails` when any ran. */
+  readonly metadata: SpendMetadata;
+}
+
+export interface SpendMetadata {
+  readonly applied_guardrails?: readonly string[];
 }
 
 /** The row for a finished request, or undefined when it was not a model call. */
@@ -72,6 +78,7 @@ export function spendRowOf(record: RequestRecord): SpendRow | undefined {
     timeToFirstTokenMs: record.timeToFirstChunkMs ?? null,
     attemptedRetries: record.attemptedRetries,
     attemptedFallbacks: record.attemptedFallbacks,
+    metadata: record.appliedGuardrails !== undefined && record.appliedGuardrails.length > 0 ? { applied_guardrails: record.appliedGuardrails } : {},
   };
 }
 
@@ -103,4 +110,5 @@ export const SPEND_COLUMNS: ReadonlyArray<readonly [column: string, type: string
   ["time_to_first_token_ms", "double precision", (row) => row.timeToFirstTokenMs],
   ["attempted_retries", "integer", (row) => row.attemptedRetries],
   ["attempted_fallbacks", "integer", (row) => row.attemptedFallbacks],
+  ["metadata", "jsonb", (row) => row.metadata],
 ];

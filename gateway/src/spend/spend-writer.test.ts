@@ -86,6 +86,7 @@ function row(apiKey: string | null, spend: number, startTime = Date.now()): Spen
     timeToFirstTokenMs: null,
     attemptedRetries: 0,
     attemptedFallbacks: 0,
+    metadata: {},
   };
 }
 
@@ -106,7 +107,8 @@ describe("the spend writer", () => {
     await store.create(key("kb"));
     const committed = new Map<string, number>();
     const writer = new SpendWriter({ db, logger: silent, flushIntervalMs: 60_000, spillDir: undefined, writeRows: true, onCommitted: (k, s) => committed.set(k, (committed.get(k) ?? 0) + s) });
-    const rows = [row("ka", 0.25), row("kb", 0.5), row("ka", 0.25), row(null, 1), row("unknown-key", 2)];
+    const guarded: SpendRow = { ...row("kb", 0.5), metadata: { applied_guardrails: ["no-secrets", "PromptInjection"] } };
+    const rows = [row("ka", 0.25), guarded, row("ka", 0.25), row(null, 1), row("unknown-key", 2)];
     for (const item of rows) writer.enqueue(item);
     expect(writer.pendingSpend("ka")).toBeCloseTo(0.5);
     await writer.flush();
@@ -115,6 +117,8 @@ describe("the spend writer", () => {
     expect(await keySpend("ka")).toBeCloseTo(0.5);
     expect(await keySpend("kb")).toBeCloseTo(0.5);
     expect(Object.fromEntries(committed)).toEqual({ ka: 0.5, kb: 0.5 });
+    const stored = await queryTestDatabase<{ request_id: string; metadata: unknown }>(database.url, "SELECT request_id, metadata FROM pharos_spend_logs WHERE request_id = ANY($1::text[])", [[guarded.requestId, rows[0]!.requestId]]);
+    expect(Object.fromEntries(stored.map((r) => [r.request_id, r.metadata]))).toEqual({ [guarded.requestId]: { applied_guardrails: ["no-secrets", "PromptInjection"] }, [rows[0]!.requestId]: {} });
 
     // The same rows again (a retry after an unknown outcome): nothing doubles.
     for (const item of rows.slice(0, 3)) writer.enqueue(item);
