@@ -1,4 +1,4 @@
-import { readdirSync, renameSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { pino } from "pino";
@@ -168,15 +168,21 @@ describe("the spend writer", () => {
     await first.close(500);
     const files = readdirSync(spillDir);
     expect(files).toHaveLength(1);
-    // As if written by a process that is gone.
-    renameSync(join(spillDir, files[0]!), join(spillDir, files[0]!.replace(`spend-${process.pid}-`, "spend-999999999-")));
+    // As if written by a process that is gone, of a Pharos from before spend rows had metadata.
+    const spilled = join(spillDir, files[0]!);
+    const older = readFileSync(spilled, "utf8").split("\n").filter((line) => line !== "").map((line) => {
+      const { metadata: _metadata, ...rest } = JSON.parse(line) as SpendRow;
+      return JSON.stringify(rest);
+    });
+    writeFileSync(spilled, `${older.join("\n")}\n`);
+    renameSync(spilled, join(spillDir, files[0]!.replace(`spend-${process.pid}-`, "spend-999999999-")));
     proxy.restore();
     await waitFor(() => db.state === "connected", { timeoutMs: 15_000, what: "reconnect" });
     const second = new SpendWriter({ db, logger: silent, flushIntervalMs: 60_000, spillDir, writeRows: true });
     second.start();
     expect(second.stats().spilled).toBe(7);
     await second.flush();
-    expect((await totals("api_key = 'kadopt'")).n).toBe(7);
+    expect((await totals("api_key = 'kadopt' AND metadata = '{}'::jsonb")).n).toBe(7);
     expect(readdirSync(spillDir)).toHaveLength(0);
     await second.close();
   });

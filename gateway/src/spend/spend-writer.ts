@@ -65,6 +65,12 @@ interface Segment {
   readonly rows: number;
 }
 
+/** A row read back from a spill file; files written before `metadata` existed get `{}`. */
+function spilledRow(line: string): SpendRow {
+  const row = JSON.parse(line) as Omit<SpendRow, "metadata"> & { metadata?: SpendRow["metadata"] };
+  return { ...row, metadata: row.metadata ?? {} };
+}
+
 /** Column list of the recordset the batch is read from: `id uuid, request_id text, …`. */
 const RECORD_TYPES = SPEND_COLUMNS.map(([column, type]) => `${column} ${type}`).join(", ");
 const COLUMNS = SPEND_COLUMNS.map(([column]) => column).join(", ");
@@ -244,7 +250,7 @@ export class SpendWriter {
     if (segment !== undefined) {
       let rows: SpendRow[];
       try {
-        rows = readFileSync(segment.path, "utf8").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as SpendRow);
+        rows = readFileSync(segment.path, "utf8").split("\n").filter((line) => line !== "").map(spilledRow);
       } catch (error) {
         this.logger.error({ err: error, file: segment.path }, "cannot read a spend spill file; it is left in place");
         this.segments.shift();
