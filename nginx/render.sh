@@ -54,6 +54,27 @@ out=$2
 : "${NGINX_STATUS_ALLOW:=127.0.0.1 ::1 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16}"
 : "${NGINX_REAL_IP_FROM:=}"
 
+# HTTP/2 on the TLS listener: nginx 1.25.1 replaced `listen … http2` with the `http2 on;`
+# directive (the old form still works there, with a deprecation warning at every start; 1.22, as
+# in Debian 12, knows only the old form). auto asks the nginx that will run the config
+# (NGINX_BIN, else `nginx` on PATH); without one it assumes a current nginx.
+: "${NGINX_HTTP2_SYNTAX:=auto}"              # auto | directive | listen
+if [ "$NGINX_HTTP2_SYNTAX" = auto ]; then
+  version=$("${NGINX_BIN:-nginx}" -v 2>&1 | sed -n 's|^nginx version: [^/]*/\([0-9][0-9]*\)\.\([0-9][0-9]*\)\.\([0-9][0-9]*\).*|\1 \2 \3|p') || version=""
+  NGINX_HTTP2_SYNTAX=directive
+  if [ -n "$version" ]; then
+    # shellcheck disable=SC2086 # "major minor patch"
+    set -- $version
+    if [ "$1" -eq 1 ] && { [ "$2" -lt 25 ] || { [ "$2" -eq 25 ] && [ "$3" -lt 1 ]; }; }; then NGINX_HTTP2_SYNTAX=listen; fi
+    set --
+  fi
+fi
+case "$NGINX_HTTP2_SYNTAX" in
+  directive) NGINX_HTTP2_LISTEN_FLAG="" NGINX_HTTP2_DIRECTIVE="http2 on;" ;;
+  listen) NGINX_HTTP2_LISTEN_FLAG=" http2" NGINX_HTTP2_DIRECTIVE="# HTTP/2: on the listen line (nginx < 1.25.1)" ;;
+  *) echo "render.sh: NGINX_HTTP2_SYNTAX must be auto, directive or listen, got '$NGINX_HTTP2_SYNTAX'" >&2; exit 2 ;;
+esac
+
 case "$NGINX_PLAIN_HTTP" in
   redirect | serve) ;;
   *) echo "render.sh: NGINX_PLAIN_HTTP must be redirect or serve, got '$NGINX_PLAIN_HTTP'" >&2; exit 2 ;;
@@ -80,7 +101,7 @@ export NGINX_WORKER_PROCESSES NGINX_WORKER_CONNECTIONS NGINX_SERVER_NAME NGINX_H
   NGINX_HSTS_MAX_AGE NGINX_ACME_ROOT NGINX_ACCESS_LOG NGINX_UPSTREAM_KEEPALIVE NGINX_UPSTREAM_KEEPALIVE_TIMEOUT \
   NGINX_RATE_API NGINX_BURST_API NGINX_RATE_CHAT NGINX_BURST_CHAT NGINX_RATE_HEALTH NGINX_BURST_HEALTH \
   NGINX_STREAMS_PER_CLIENT NGINX_RETRY_AFTER NGINX_CLIENT_MAX_BODY_SIZE NGINX_PROXY_READ_TIMEOUT \
-  NGINX_UPSTREAM_SERVERS NGINX_STATUS_ALLOW_RULES NGINX_REAL_IP_RULES
+  NGINX_UPSTREAM_SERVERS NGINX_STATUS_ALLOW_RULES NGINX_REAL_IP_RULES NGINX_HTTP2_LISTEN_FLAG NGINX_HTTP2_DIRECTIVE
 
 # --- render -----------------------------------------------------------------------------------
 mkdir -p "$out"

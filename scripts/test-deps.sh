@@ -57,4 +57,9 @@ for _ in $(seq 1 50); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.2;
 psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" postgres | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" postgres >/dev/null
 
-echo "test-deps: ready (Redis, PostgreSQL, ${#PACKAGES[@]} Debian packages)"
+# The newest nginx from Debian unstable, unpacked in a cache dir (not installed): the edge tests
+# run against it too (vitest project "edge on current nginx").
+current_nginx=$(bash "$(dirname "$0")/nginx-current.sh")
+echo "test-deps: current nginx for the edge tests: $("$current_nginx" -v 2>&1) ($current_nginx)"
+
+echo "test-deps: ready (Redis, PostgreSQL, ${#PACKAGES[@]} Debian packages, current nginx)"

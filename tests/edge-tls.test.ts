@@ -3,17 +3,19 @@
  * which protocol versions and ciphers it accepts, HTTP/2, HSTS, and plain HTTP redirecting to
  * HTTPS (or serving the API when TLS ends in front of nginx).
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect as http2Connect } from "node:http2";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../scripts/stack/nginx.ts";
 import { startGateway, stopAllGateways } from "./support/gateway-process.ts";
 import type { GatewayProcess } from "./support/gateway-process.ts";
 import { startNginx, stopAllNginx } from "./support/nginx.ts";
 import type { NginxProcess } from "./support/nginx.ts";
-import { removeTempDirs } from "./support/temp-dir.ts";
+import { removeTempDirs, tempDir } from "./support/temp-dir.ts";
 
 let gateway: GatewayProcess;
 let edge: NginxProcess;
@@ -99,6 +101,35 @@ describe("TLS protocol versions and ciphers (Mozilla intermediate)", () => {
     } finally {
       session.close();
     }
+    // In the syntax this nginx wants: no "listen ... http2 is deprecated" warning at start.
+    expect(edge.errorLog()).not.toMatch(/\[warn\].*deprecated/);
+  });
+
+  it("renders HTTP/2 for the nginx that will run it: `listen … http2` before 1.25.1, `http2 on;` from then on", () => {
+    const dir = tempDir("pharos-nginx-version-");
+    const fakeNginx = (version: string): string => {
+      const path = join(dir, `nginx-${version}`);
+      writeFileSync(path, `#!/bin/sh\necho "nginx version: nginx/${version}" >&2\n`, { mode: 0o755 });
+      return path;
+    };
+    const rendered = (env: Record<string, string>): string => {
+      const out = join(dir, `out-${Object.values(env).join("-").replace(/\W/g, "_")}`);
+      const result = spawnSync("sh", [join(REPO_ROOT, "nginx/render.sh"), join(REPO_ROOT, "nginx"), out], { env: { PATH: process.env["PATH"] ?? "", NGINX_UPSTREAMS: "127.0.0.1:1", ...env }, encoding: "utf8" });
+      expect(result.status, result.stderr).toBe(0);
+      const servers = readFileSync(join(out, "conf.d/30-servers.conf"), "utf8");
+      return /listen 443 ssl[^\n]*\n[^\n]*\n/.exec(servers)![0];
+    };
+    const oldForm = /listen 443 ssl http2 default_server;\n\s*#/;
+    const newForm = /listen 443 ssl default_server;\n\s*http2 on;/;
+    expect(rendered({ NGINX_BIN: fakeNginx("1.22.1") })).toMatch(oldForm);
+    expect(rendered({ NGINX_BIN: fakeNginx("1.25.0") })).toMatch(oldForm);
+    expect(rendered({ NGINX_BIN: fakeNginx("1.25.1") })).toMatch(newForm);
+    expect(rendered({ NGINX_BIN: fakeNginx("1.30.6") })).toMatch(newForm);
+    expect(rendered({ NGINX_BIN: join(dir, "no-such-nginx") })).toMatch(newForm);
+    expect(rendered({ NGINX_BIN: fakeNginx("1.30.6"), NGINX_HTTP2_SYNTAX: "listen" })).toMatch(oldForm);
+    const bad = spawnSync("sh", [join(REPO_ROOT, "nginx/render.sh"), join(REPO_ROOT, "nginx"), join(dir, "bad")], { env: { PATH: process.env["PATH"] ?? "", NGINX_HTTP2_SYNTAX: "h2" }, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("NGINX_HTTP2_SYNTAX must be auto, directive or listen, got 'h2'");
   });
 });
 

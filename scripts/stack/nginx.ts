@@ -16,6 +16,8 @@ export const NGINX_SOURCE_DIR = join(REPO_ROOT, "nginx");
 export type NginxVariables = Readonly<Record<string, string>>;
 
 export interface NginxRun {
+  /** The nginx executable the configuration was rendered for (and is tested and run with). */
+  readonly binary: string;
   /** The rendered configuration directory, also nginx's prefix (-p). */
   readonly dir: string;
   readonly conf: string;
@@ -29,27 +31,31 @@ export function nginxBinary(): string {
   return process.env["NGINX_BIN"] ?? "nginx";
 }
 
-/** Renders nginx/ into `dir` with the given variables (and nothing else from this environment). */
-export function renderNginx(dir: string, variables: NginxVariables): NginxRun {
+/**
+ * Renders nginx/ into `dir` for the nginx `binary` (default NGINX_BIN, else `nginx`), with the
+ * given variables and nothing else from this environment but PATH (render.sh asks that binary
+ * its version to pick the HTTP/2 syntax).
+ */
+export function renderNginx(dir: string, variables: NginxVariables, binary = nginxBinary()): NginxRun {
   mkdirSync(join(dir, "logs"), { recursive: true });
   // When nginx starts as root its workers run as nobody: they must be able to enter the prefix.
   chmodSync(dir, 0o755);
-  const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...variables };
+  const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", NGINX_BIN: binary, ...variables };
   const result = spawnSync("sh", [join(NGINX_SOURCE_DIR, "render.sh"), NGINX_SOURCE_DIR, dir], { env, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`nginx/render.sh failed (${result.status}): ${result.stderr}${result.stdout}`);
   const pidFile = join(dir, "nginx.pid");
   const errorLog = join(dir, "logs", "error.log");
-  return { dir, conf: join(dir, "nginx.conf"), pidFile, errorLog, globals: `daemon off; pid ${pidFile}; error_log ${errorLog} info;` };
+  return { binary, dir, conf: join(dir, "nginx.conf"), pidFile, errorLog, globals: `daemon off; pid ${pidFile}; error_log ${errorLog} info;` };
 }
 
-/** `nginx -t` on a rendered directory; returns its output, throws when the test fails. */
-export function testNginx(run: NginxRun): string {
-  const result = spawnSync(nginxBinary(), ["-t", "-q", "-p", run.dir, "-c", run.conf, "-g", run.globals.replace("daemon off; ", "")], { encoding: "utf8" });
+/** `nginx -t` on a rendered directory (`quiet`: errors only); returns its output, throws when the test fails. */
+export function testNginx(run: NginxRun, quiet = true): string {
+  const result = spawnSync(run.binary, ["-t", ...(quiet ? ["-q"] : []), "-p", run.dir, "-c", run.conf, "-g", run.globals.replace("daemon off; ", "")], { encoding: "utf8" });
   const output = `${result.stdout}${result.stderr}`;
   if (result.status !== 0) throw new Error(`nginx -t failed for ${run.conf}:\n${output}`);
   return output;
 }
 
 export function spawnNginx(run: NginxRun, stdio: StdioOptions = ["ignore", "pipe", "pipe"], detached = false): ChildProcess {
-  return spawn(nginxBinary(), ["-p", run.dir, "-c", run.conf, "-g", run.globals], { stdio, detached });
+  return spawn(run.binary, ["-p", run.dir, "-c", run.conf, "-g", run.globals], { stdio, detached });
 }

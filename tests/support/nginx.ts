@@ -18,6 +18,8 @@ export interface NginxOptions {
   readonly upstreams: readonly (number | string)[];
   /** Extra template variables (nginx/render.sh), e.g. { NGINX_RATE_CHAT: "2r/s" }. */
   readonly variables?: Readonly<Record<string, string>>;
+  /** The nginx executable (default NGINX_BIN, else `nginx` on PATH). */
+  readonly binary?: string;
 }
 
 export interface NginxProcess {
@@ -49,7 +51,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxProcess> {
   const certs = selfSignedPair();
   const dir = tempDir("pharos-nginx-");
   const accessLogPath = join(dir, "logs", "access.log");
-  const run = renderNginx(dir, {
+  const variables = {
     NGINX_WORKER_PROCESSES: "1",
     NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
     NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
@@ -61,7 +63,8 @@ export async function startNginx(options: NginxOptions): Promise<NginxProcess> {
     NGINX_ACME_ROOT: join(dir, "acme"),
     NGINX_UPSTREAMS: options.upstreams.map((upstream) => (typeof upstream === "number" ? `127.0.0.1:${upstream}` : upstream)).join(" "),
     ...options.variables,
-  });
+  };
+  const run = renderNginx(dir, variables, options.binary);
   testNginx(run);
   const child = spawnNginx(run);
   let output = "";
