@@ -229,6 +229,47 @@ describe("the phase deadline", () => {
   });
 });
 
+describe("with the response cache", () => {
+  let cached: GatewayProcess;
+  const ask = (guardrails?: string[]): Promise<Response> =>
+    fetch(`${cached.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-mock", ...user("How do I clear the build folder?"), ...(guardrails === undefined ? {} : { guardrails }) }),
+    });
+  const upstreamCalls = (): number => mock.stats().hits["openai chat"] ?? 0;
+
+  beforeAll(async () => {
+    cached = await startGateway({
+      env: { PHAROS_DATA_DIR: "off" },
+      config: {
+        model_list: [{ model_name: "gpt-mock", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }],
+        litellm_settings: { cache: true },
+        guardrails: [{ guardrail_name: "no-code", litellm_params: { guardrail: "no_code", mode: "post_call" } }],
+      },
+    });
+  });
+
+  it("never answers a request from a cached answer that its own output guardrails did not scan", async () => {
+    const code = "Run this:\n```sh\nrm -rf build/\n```";
+    mock.faults.push({ reply: code }, { reply: code });
+    const before = upstreamCalls();
+    const first = await ask();
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-litellm-cache-key")).toBeNull();
+    const again = await ask();
+    expect(again.status).toBe(200);
+    expect(again.headers.get("x-litellm-cache-key")).not.toBeNull(); // a hit: same request, same (no) output guardrails
+    expect(upstreamCalls()).toBe(before + 1);
+
+    // The same prompt asking for no-code: not served the unscanned cached answer; a fresh one is scanned and blocked.
+    const guarded = await ask(["no-code"]);
+    expect(guarded.status).toBe(400);
+    expect(((await guarded.json()) as ErrorBody).error.message).toMatch(/\(guardrail: no-code\)$/);
+    expect(upstreamCalls()).toBe(before + 2);
+  });
+});
+
 describe("GET /guardrails/list", () => {
   it("lists the configured guardrails with their modes, without their options", async () => {
     const response = await fetch(`${gateway.url}/guardrails/list`, { headers: { authorization: `Bearer ${MASTER}` } });
