@@ -119,7 +119,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
       chatCompletionRoutes(routes, proxy);
       completionRoutes(routes, proxy);
       embeddingRoutes(routes, proxy);
-      modelRoutes(routes, table, bootEpochSeconds);
+      modelRoutes(routes, table, router.policy.aliases, bootEpochSeconds);
       guardrailListRoutes(routes, config);
       deploymentHealthRoutes(routes, health);
       stores.routes(routes);

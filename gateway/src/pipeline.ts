@@ -115,11 +115,12 @@ export class Pipeline {
 
   async run(ctx: PharosContext, op: Operation, body: RequestBody, params: GatewayParams): Promise<void> {
     const state = ctx.state;
-    const group = body.model;
+    const aliases = this.router.policy.aliases;
+    const group = aliases.targets.get(body.model) ?? body.model;
     state.op = op;
     state.group = group;
     const deployments = this.table.groups.get(group);
-    if (deployments === undefined) throw unknownModel(group, this.table.groupNames);
+    if (deployments === undefined) throw unknownModel(group, [...this.table.groupNames, ...aliases.listed]);
     const canServe = CAN_SERVE[op];
     if (!deployments.some(canServe)) {
       throw new GatewayError("unsupported_operation", `Model group '${group}' does not serve ${OPERATION_NAMES[op]} (its deployments are ${deployments[0]!.mode} models)`, { param: "model" });
@@ -129,7 +130,7 @@ export class Pipeline {
     const stream = op !== "embeddings" && (body as ChatRequest).stream === true;
     state.stream = stream;
     // Key checks: access and budget throw at once; the rate limits' Redis round trip overlaps the cache read's.
-    const admitted = this.keys?.admit(ctx, group);
+    const admitted = this.keys?.admit(ctx, group, body.model);
     admitted?.catch(() => undefined); // awaited below
     const inputSpan = this.guardrails === undefined ? undefined : state.trace?.stage("guardrails input");
     const outputGuard = this.guardrails === undefined ? refuseGuardrails(params) : this.guardrails.checkInput(ctx, op, body, params, deployments[0]!.model);

@@ -5,6 +5,7 @@
  * module has to know they exist. Explicit LiteLLM settings always win over seed blocks.
  */
 import { normalizeGuardrails } from "../guardrails/config.ts";
+import { aliasProblems } from "../router/group-aliases.ts";
 import { MAX_REDIS_CONNECTIONS } from "../stores/redis.ts";
 import type { RawConfig, RouterSettings } from "./schema.ts";
 
@@ -106,6 +107,7 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
     warnings.push(`router_settings.redis_connection_pool_limit: ${redisConnections} → ${MAX_REDIS_CONNECTIONS} connections per process; Pharos pipelines Redis commands, so more connections would only add sockets`);
   }
   checkFallbackTargets(config, problems);
+  problems.push(...aliasProblems(config));
   normalizeGuardrails(config, warnings, problems);
   return { config, warnings, problems };
 }

@@ -53,6 +53,9 @@ const fallbackList = z.array(z.record(z.string(), z.array(z.string())));
 // ---------------------------------------------------------------------------------------------
 // model_list
 
+/** RFC 9110 token: what a header name may be. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 export const litellmParamsSchema = z.strictObject({
   /** Provider-prefixed model, e.g. `ollama_chat/llama3.2`. Inferred from model_name when absent. */
   model: z.string().min(1).optional(),
@@ -70,18 +73,35 @@ export const litellmParamsSchema = z.strictObject({
   input_cost_per_token: nonNegative.optional(),
   output_cost_per_token: nonNegative.optional(),
   max_retries: nonNegativeInt.optional(),
+  /** Sent as `OpenAI-Organization`. */
+  organization: z.string().min(1).optional(),
+  /** Headers added to every upstream request of this deployment. */
+  extra_headers: z
+    .record(z.string(), z.string())
+    .superRefine((headers, ctx) => {
+      for (const name of Object.keys(headers)) if (!HEADER_NAME.test(name)) ctx.addIssue({ code: "custom", message: "expected an HTTP header name", path: [name] });
+    })
+    .optional(),
+  // Request defaults (DEPLOYMENT_REQUEST_DEFAULTS): used when the request does not set them.
+  temperature: nonNegative.optional(),
+  top_p: nonNegative.optional(),
+  max_tokens: positiveInt.optional(),
+  max_completion_tokens: positiveInt.optional(),
+  presence_penalty: num.optional(),
+  frequency_penalty: num.optional(),
+  seed: num.pipe(z.number().int({ error: "expected an integer" })).optional(),
+  stop: z.union([z.string(), stringList]).optional(),
   // Not implemented yet (warned at boot):
   api_version: z.string().optional(),
-  organization: z.string().optional(),
   custom_llm_provider: z.string().optional(),
   region_name: z.string().optional(),
   tags: stringList.optional(),
-  max_tokens: positiveInt.optional(),
-  temperature: nonNegative.optional(),
   drop_params: bool.optional(),
   mock_response: z.string().optional(),
-  extra_headers: z.record(z.string(), z.string()).optional(),
 });
+
+/** litellm_params a deployment passes to its upstream as defaults of chat and completion requests. */
+export const DEPLOYMENT_REQUEST_DEFAULTS = ["temperature", "top_p", "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty", "seed", "stop"] as const;
 
 export const modelModes = ["chat", "completion", "embedding", "image_generation", "audio_transcription", "rerank"] as const;
 
@@ -176,8 +196,9 @@ export const routerSettingsSchema = z.strictObject({
   redis_connection_pool_limit: positiveInt.optional(),
   /** Seconds. */
   redis_connection_pool_timeout: positive.optional(),
+  /** Other names for model groups: `{alias: group}` or `{alias: {model: group, hidden: true}}` (hidden: not in /v1/models). */
+  model_group_alias: z.record(z.string().min(1), z.union([z.string().min(1), z.strictObject({ model: z.string().min(1), hidden: bool.optional() })])).optional(),
   // Not implemented yet (warned at boot):
-  model_group_alias: z.record(z.string(), z.unknown()).optional(),
   cache_responses: bool.optional(),
   provider_budget_config: z.record(z.string(), z.unknown()).optional(),
 });
@@ -505,16 +526,11 @@ export type LlmGuardBlock = z.output<typeof llmGuardSchema>;
 export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "include": "config includes are not supported; inline the included files",
   "model_list[].litellm_params.api_version": "only used by Azure, which Pharos does not speak yet",
-  "model_list[].litellm_params.organization": "the OpenAI organization header is not sent yet",
   "model_list[].litellm_params.custom_llm_provider": "the provider comes from the model prefix",
   "model_list[].litellm_params.region_name": "regions are not used for routing yet",
   "model_list[].litellm_params.tags": "tag-based routing is not implemented yet",
-  "model_list[].litellm_params.max_tokens": "per-deployment default parameters are not applied yet",
-  "model_list[].litellm_params.temperature": "per-deployment default parameters are not applied yet",
   "model_list[].litellm_params.drop_params": "unsupported parameters are forwarded as sent",
   "model_list[].litellm_params.mock_response": "use the fake/ provider or `pharos mock-upstream` instead",
-  "model_list[].litellm_params.extra_headers": "extra upstream headers are not sent yet",
-  "router_settings.model_group_alias": "model group aliases are not implemented yet",
   "router_settings.cache_responses": "use litellm_settings.cache",
   "router_settings.provider_budget_config": "provider budgets are not implemented yet",
   "litellm_settings.cache_params.redis_startup_nodes": "Redis Cluster is not supported yet",

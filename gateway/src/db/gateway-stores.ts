@@ -37,6 +37,7 @@ import { RateLimiter } from "../keys/rate-limiter.ts";
 import type { KeyResolver } from "../middleware/authenticate.ts";
 import type { RequestObserver, RequestState } from "../request-state.ts";
 import type { DeploymentTable, TransportSource } from "../router/deployments.ts";
+import { groupAliasesOf } from "../router/group-aliases.ts";
 import { SpendRetention } from "../spend/retention.ts";
 import { SpendQueries } from "../spend/spend-queries.ts";
 import { spendRowOf } from "../spend/spend-row.ts";
@@ -268,7 +269,9 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
             if (row !== undefined) spendWriter.enqueue(row);
           },
     routes(router) {
-      keyRoutes(router, { store, cache: keyCache, knownGroups: () => new Set(table.groupNames), bodyLimitBytes: options.bodyLimitBytes });
+      // A key may list model groups and their aliases (router_settings.model_group_alias).
+      const aliases = [...groupAliasesOf(config).targets.keys()];
+      keyRoutes(router, { store, cache: keyCache, knownGroups: () => new Set([...table.groupNames, ...aliases]), bodyLimitBytes: options.bodyLimitBytes });
       spendRoutes(router, new SpendQueries(db));
       modelAdminRoutes(router, { table, stored: storedModels });
     },

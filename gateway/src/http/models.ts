@@ -1,9 +1,14 @@
-/** GET /v1/models (and /models, /v1/models/{group}): the model groups, as OpenAI lists models. */
+/**
+ * GET /v1/models (and /models, /v1/models/{group}): the model groups and their listed aliases
+ * (router_settings.model_group_alias), as OpenAI lists models. A key limited to some models sees
+ * the groups it may call and the aliases of those.
+ */
 import type Router from "@koa/router";
 import type { RouterMiddleware } from "@koa/router";
 import { GatewayError } from "../errors.ts";
 import type { RequestState } from "../request-state.ts";
 import type { DeploymentTable } from "../router/deployments.ts";
+import type { GroupAliases } from "../router/group-aliases.ts";
 
 export interface ModelEntryBody {
   readonly id: string;
@@ -12,22 +17,24 @@ export interface ModelEntryBody {
   readonly owned_by: string;
 }
 
-export function modelRoutes(router: Router<RequestState>, table: DeploymentTable, bootEpochSeconds: number): void {
+export function modelRoutes(router: Router<RequestState>, table: DeploymentTable, aliases: GroupAliases, bootEpochSeconds: number): void {
   const entry = (id: string): ModelEntryBody => ({ id, object: "model", created: bootEpochSeconds, owned_by: "openai" });
+  /** Whether `name` (a group or an alias) is served and this caller may see it. */
+  const visible = (name: string, allowed: readonly string[] | undefined): boolean => {
+    const group = aliases.targets.get(name) ?? name;
+    return table.groups.has(group) && (allowed === undefined || allowed.includes(name) || allowed.includes(group));
+  };
   const list: RouterMiddleware<RequestState> = (ctx) => {
     ctx.state.route = "models";
     const allowed = ctx.state.auth?.models;
-    const groups = allowed === undefined ? table.groupNames : table.groupNames.filter((group) => allowed.includes(group));
-    ctx.body = { object: "list", data: groups.map(entry) };
+    const names = [...table.groupNames, ...aliases.listed].filter((name) => visible(name, allowed));
+    ctx.body = { object: "list", data: names.map(entry) };
   };
   const one: RouterMiddleware<RequestState> = (ctx) => {
     ctx.state.route = "models";
-    const group = ctx.params["model"] ?? "";
-    const allowed = ctx.state.auth?.models;
-    if (!table.groups.has(group) || (allowed !== undefined && !allowed.includes(group))) {
-      throw new GatewayError("unknown_model", `Model group '${group}' does not exist`, { param: "model" });
-    }
-    ctx.body = entry(group);
+    const name = ctx.params["model"] ?? "";
+    if (!visible(name, ctx.state.auth?.models)) throw new GatewayError("unknown_model", `Model group '${name}' does not exist`, { param: "model" });
+    ctx.body = entry(name);
   };
   router.get("/v1/models", list);
   router.get("/models", list);

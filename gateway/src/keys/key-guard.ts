@@ -58,10 +58,11 @@ export class KeyGuard {
    * Model access and budget are checked synchronously (they throw at once); the rate limits
    * need Redis, so they come back as a promise (undefined when the key has none).
    */
-  admit(ctx: PharosContext, group: string): Promise<void> | undefined {
+  admit(ctx: PharosContext, group: string, asked = group): Promise<void> | undefined {
     const auth = ctx.state.auth;
     if (auth === undefined) return undefined;
-    if (auth.models !== undefined && !auth.models.includes(group)) {
+    // `asked`: the name in the request (a model_group_alias): a key listing either may call it.
+    if (auth.models !== undefined && !auth.models.includes(group) && !auth.models.includes(asked)) {
       throw new GatewayError("model_access_denied", `This key is not allowed to call model group '${group}'. It may call: ${auth.models.join(", ")}.`, { param: "model" });
     }
     if (auth.kind !== "virtual" || auth.keyHash === undefined) return undefined;

@@ -10,6 +10,7 @@ import { UpstreamStreamFailure } from "./provider.ts";
 import type { ParsedResponse, ResponseIds, StreamDecoder, StreamEvent } from "./provider.ts";
 import { splitterFor } from "./framing.ts";
 import type { FrameSplitter } from "./framing.ts";
+import { withExtraHeaders, withRequestDefaults } from "./request-defaults.ts";
 import { classifyNetworkError, classifyUpstreamStatus, parseRetryAfter, timeoutError } from "./upstream-errors.ts";
 import type { FailureSource } from "./upstream-errors.ts";
 import type { UpstreamResponse } from "./transport.ts";
@@ -66,7 +67,8 @@ function toFailure(error: unknown, deployment: Deployment, signal: AbortSignal, 
 
 export async function callDeployment(deployment: Deployment, request: CallRequest): Promise<JsonResult | StreamResult> {
   if (request.clientSignal.aborted) throw clientGoneError();
-  const upstreamRequest = deployment.adapter.buildRequest(request.op, request.body, deployment.target, request.stream);
+  const body = withRequestDefaults(request.op, request.body, deployment.requestDefaults);
+  const upstreamRequest = withExtraHeaders(deployment.adapter.buildRequest(request.op, body, deployment.target, request.stream), deployment.extraHeaders);
   const timeoutMs = request.stream ? deployment.streamTimeoutMs : deployment.timeoutMs;
   const controller = new AbortController();
   const onClientGone = (): void => controller.abort(CLIENT_GONE);
@@ -89,7 +91,7 @@ export async function callDeployment(deployment: Deployment, request: CallReques
     if (!request.stream) {
       const text = await response.text();
       const upstreamMs = performance.now() - started;
-      const parsed = deployment.adapter.parseResponse(request.op, text, deployment.target, request.body, request.ids);
+      const parsed = deployment.adapter.parseResponse(request.op, text, deployment.target, body, request.ids);
       release();
       return { kind: "json", parsed, upstreamMs };
     }

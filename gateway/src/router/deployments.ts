@@ -8,6 +8,8 @@ import type { ModelEntry } from "../config/schema.ts";
 import { knownModel } from "../providers/known-models.ts";
 import type { ProviderAdapter, UpstreamTarget } from "../providers/provider.ts";
 import { resolveModel } from "../providers/registry.ts";
+import { extraHeadersOf, requestDefaultsOf } from "../providers/request-defaults.ts";
+import type { RequestDefaults } from "../providers/request-defaults.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import type { Transport } from "../providers/transport.ts";
 import { priceFor } from "../spend/pricing.ts";
@@ -42,6 +44,10 @@ export interface Deployment {
   readonly cooldownTimeSeconds: number | undefined;
   /** model_info.max_input_tokens, else the known model's context window (enable_pre_call_checks). */
   readonly maxInputTokens: number | undefined;
+  /** Sampling defaults from litellm_params (temperature, max_tokens, …); undefined when none. */
+  readonly requestDefaults: RequestDefaults | undefined;
+  /** Headers for every upstream request (extra_headers, organization); undefined when none. */
+  readonly extraHeaders: Readonly<Record<string, string>> | undefined;
   readonly price: Price;
   readonly entry: ModelEntry;
 }
@@ -142,6 +148,8 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       allowedFails: params.allowed_fails,
       cooldownTimeSeconds: params.cooldown_time,
       maxInputTokens: entry.model_info?.max_input_tokens ?? knownModel(upstreamModel)?.maxInputTokens,
+      requestDefaults: requestDefaultsOf(params),
+      extraHeaders: extraHeadersOf(params),
       price,
       entry,
     };

@@ -4,6 +4,7 @@
  */
 import { isObject } from "../providers/json.ts";
 import type { UpstreamRequest } from "../providers/provider.ts";
+import { withExtraHeaders } from "../providers/request-defaults.ts";
 import type { Deployment } from "./deployments.ts";
 
 export interface ProbeResult {
@@ -24,7 +25,7 @@ export interface ProbeOptions {
 const OLLAMA_KINDS = new Set(["ollama", "ollama_chat"]);
 
 function probeRequest(deployment: Deployment, options: ProbeOptions): UpstreamRequest {
-  const request = deployment.adapter.healthProbe(deployment.target);
+  const request = withExtraHeaders(deployment.adapter.healthProbe(deployment.target), deployment.extraHeaders);
   const path = options.ollamaPath;
   if (path === undefined || path === "" || !OLLAMA_KINDS.has(deployment.adapter.kind)) return request;
   return { ...request, path: `${deployment.target.basePath}${path.startsWith("/") ? path : `/${path}`}${deployment.target.baseQuery}` };

@@ -7,6 +7,8 @@ import type { ErrorClass, RawConfig } from "../config/schema.ts";
 import { DEFAULT_ALLOWED_FAILS, DEFAULT_COOLDOWN_SECONDS } from "./cooldown-policy.ts";
 import type { CooldownSettings } from "./cooldown-policy.ts";
 import { DEFAULT_MAX_FALLBACKS } from "./fallback-plan.ts";
+import { groupAliasesOf } from "./group-aliases.ts";
+import type { GroupAliases } from "./group-aliases.ts";
 import type { FallbackSettings } from "./fallback-plan.ts";
 import type { RetrySettings } from "./retry-policy.ts";
 import type { StrategyName } from "./strategies/registry.ts";
@@ -21,6 +23,8 @@ export interface RoutingPolicy {
   readonly fallbacks: FallbackSettings;
   /** router_settings.enable_pre_call_checks: leave out deployments whose max_input_tokens the prompt exceeds. */
   readonly preCallChecks: boolean;
+  /** router_settings.model_group_alias */
+  readonly aliases: GroupAliases;
 }
 
 /** LiteLLM's Router default (openai.DEFAULT_MAX_RETRIES). */
@@ -75,6 +79,7 @@ export function resolveRoutingPolicy(config: RawConfig): RoutingPolicy {
       maxFallbacks: router.max_fallbacks ?? DEFAULT_MAX_FALLBACKS,
     },
     preCallChecks: router.enable_pre_call_checks === true,
+    aliases: groupAliasesOf(config),
   };
 }
 

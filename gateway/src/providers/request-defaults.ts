@@ -1,0 +1,43 @@
+/**
+ * A deployment's own request defaults and upstream headers (litellm_params), as LiteLLM applies
+ * them: sampling parameters set on the deployment are used when the request does not set them
+ * (the request always wins); `extra_headers` and `organization` go on every upstream request.
+ */
+import { DEPLOYMENT_REQUEST_DEFAULTS } from "../config/schema.ts";
+import type { LitellmParams } from "../config/schema.ts";
+import type { Operation, RequestBody } from "./openai-types.ts";
+import type { UpstreamRequest } from "./provider.ts";
+
+export type RequestDefaults = Readonly<Record<string, unknown>>;
+
+/** The deployment's defaults, or undefined when it has none (the hot path then skips them). */
+export function requestDefaultsOf(params: LitellmParams): RequestDefaults | undefined {
+  const defaults: Record<string, unknown> = {};
+  for (const name of DEPLOYMENT_REQUEST_DEFAULTS) if (params[name] !== undefined) defaults[name] = params[name];
+  return Object.keys(defaults).length === 0 ? undefined : defaults;
+}
+
+/** Lower-cased upstream headers from `organization` and `extra_headers` (which win), or undefined. */
+export function extraHeadersOf(params: LitellmParams): Readonly<Record<string, string>> | undefined {
+  const headers: Record<string, string> = {};
+  if (params.organization !== undefined) headers["openai-organization"] = params.organization;
+  for (const [name, value] of Object.entries(params.extra_headers ?? {})) headers[name.toLowerCase()] = value;
+  return Object.keys(headers).length === 0 ? undefined : headers;
+}
+
+/** The request with the deployment's extra headers on top of the adapter's (calls and health probes alike). */
+export function withExtraHeaders(request: UpstreamRequest, headers: Readonly<Record<string, string>> | undefined): UpstreamRequest {
+  return headers === undefined ? request : { ...request, headers: { ...request.headers, ...headers } };
+}
+
+/** Token limits that must not both be sent: a request setting one keeps the other default out. */
+const TOKEN_LIMITS = ["max_tokens", "max_completion_tokens"] as const;
+
+/** The body the upstream gets: the request's own fields over the deployment's defaults (chat and completions only). */
+export function withRequestDefaults(op: Operation, body: RequestBody, defaults: RequestDefaults | undefined): RequestBody {
+  if (defaults === undefined || op === "embeddings") return body;
+  const merged: Record<string, unknown> = { ...defaults, ...body };
+  const sent = body as Readonly<Record<string, unknown>>;
+  if (TOKEN_LIMITS.some((name) => sent[name] !== undefined)) for (const name of TOKEN_LIMITS) if (sent[name] === undefined) delete merged[name];
+  return merged as unknown as RequestBody;
+}

@@ -1,0 +1,155 @@
+/**
+ * A deployment's own litellm_params reaching its upstream (sampling defaults, extra_headers,
+ * organization) and router_settings.model_group_alias, end to end: a real `pharos serve` with
+ * the embedded database, a mock upstream recording what it received, the official openai client.
+ */
+import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { MockUpstream, RecordedRequest } from "../src/mock/mock-upstream.ts";
+import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
+import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
+import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
+import { openaiClient } from "../../tests/support/openai-client.ts";
+import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
+
+const MASTER = "sk-params-master";
+let mock: MockUpstream;
+let gateway: GatewayProcess;
+
+beforeAll(async () => {
+  mock = await startMock();
+  gateway = await startGateway({
+    env: { PHAROS_DATA_DIR: tempDir("pharos-params-") },
+    config: {
+      model_list: [
+        {
+          model_name: "tuned",
+          litellm_params: {
+            model: "openai/tuned-model",
+            api_base: `${mock.url}/v1`,
+            api_key: "sk-upstream",
+            temperature: 0.2,
+            max_tokens: 64,
+            stop: ["\n\n"],
+            organization: "org-pharos",
+            extra_headers: { "X-Tenant": "lighthouse" },
+          },
+        },
+        { model_name: "plain", litellm_params: { model: "openai/plain-model", api_base: `${mock.url}/v1` } },
+        { model_name: "embedder", litellm_params: { model: "openai/text-embedding-3-small", api_base: `${mock.url}/v1`, temperature: 0.5, extra_headers: { "X-Tenant": "embed" } } },
+      ],
+      router_settings: { num_retries: 0, model_group_alias: { "gpt-4": "tuned", internal: { model: "plain", hidden: true } } },
+      general_settings: { master_key: MASTER },
+    },
+  });
+});
+
+afterAll(async () => {
+  await stopAllGateways();
+  await closeAllMocks();
+  removeTempDirs();
+});
+
+beforeEach(() => mock.resetStats());
+
+/** The last chat or embeddings request the mock received. */
+function lastCall(): RecordedRequest {
+  const call = mock.stats().requests.filter((request) => request.method === "POST").at(-1);
+  expect(call).toBeDefined();
+  return call!;
+}
+
+const hi = [{ role: "user" as const, content: "hi" }];
+
+describe("a deployment's litellm_params", () => {
+  it("fill the sampling parameters a request leaves out, and send extra_headers and OpenAI-Organization", async () => {
+    await openaiClient(gateway.url, MASTER).chat.completions.create({ model: "tuned", messages: hi });
+    const call = lastCall();
+    expect(call.body).toMatchObject({ model: "tuned-model", temperature: 0.2, max_tokens: 64, stop: ["\n\n"] });
+    expect(call.headers).toMatchObject({ "x-tenant": "lighthouse", "openai-organization": "org-pharos", authorization: "Bearer sk-upstream" });
+  });
+
+  it("never override what the request sets, and never send both token limits", async () => {
+    await openaiClient(gateway.url, MASTER).chat.completions.create({ model: "tuned", messages: hi, temperature: 0.9, max_completion_tokens: 10 });
+    const body = lastCall().body as Record<string, unknown>;
+    expect(body).toMatchObject({ temperature: 0.9, max_completion_tokens: 10, stop: ["\n\n"] });
+    expect(body).not.toHaveProperty("max_tokens");
+  });
+
+  it("apply to streams too", async () => {
+    const stream = await openaiClient(gateway.url, MASTER).chat.completions.create({ model: "tuned", messages: hi, stream: true });
+    for await (const _chunk of stream) {
+      // drain
+    }
+    expect(lastCall().body).toMatchObject({ stream: true, temperature: 0.2, max_tokens: 64 });
+  });
+
+  it("leave deployments without them untouched, and embeddings without sampling defaults (but with their headers)", async () => {
+    await openaiClient(gateway.url, MASTER).chat.completions.create({ model: "plain", messages: hi });
+    const plain = lastCall();
+    expect(Object.keys(plain.body as object).sort()).toEqual(["messages", "model"]);
+    expect(plain.headers["x-tenant"]).toBeUndefined();
+    expect(plain.headers["openai-organization"]).toBeUndefined();
+
+    await openaiClient(gateway.url, MASTER).embeddings.create({ model: "embedder", input: "beam" });
+    const embedding = lastCall();
+    expect(embedding.body).not.toHaveProperty("temperature");
+    expect(embedding.headers["x-tenant"]).toBe("embed");
+  });
+
+  it("send extra_headers with the health probes too", async () => {
+    const response = await fetch(`${gateway.url}/health`, { headers: { authorization: `Bearer ${MASTER}` } });
+    expect(response.status).toBe(200);
+    const probes = mock.stats().requests.filter((request) => request.method === "GET" && request.path === "/v1/models");
+    expect(probes.map((probe) => probe.headers["x-tenant"]).sort()).toEqual(["embed", "lighthouse", undefined]);
+  });
+});
+
+describe("router_settings.model_group_alias", () => {
+  it("serves an alias as its model group, and lists it in /v1/models unless hidden", async () => {
+    const openai = openaiClient(gateway.url, MASTER);
+    const { response } = await openai.chat.completions.create({ model: "gpt-4", messages: hi }).withResponse();
+    expect(response.headers.get("x-litellm-model-group")).toBe("tuned");
+    expect(lastCall().body).toMatchObject({ model: "tuned-model", temperature: 0.2 });
+
+    const hidden = await openai.chat.completions.create({ model: "internal", messages: hi }).withResponse();
+    expect(hidden.response.headers.get("x-litellm-model-group")).toBe("plain");
+
+    const listed = (await openai.models.list()).data.map((model) => model.id);
+    expect(listed.sort()).toEqual(["embedder", "gpt-4", "plain", "tuned"]);
+    expect((await openai.models.retrieve("gpt-4")).id).toBe("gpt-4");
+  });
+
+  it("names the aliases with the groups when a model is unknown", async () => {
+    const error = (await openaiClient(gateway.url, MASTER).chat.completions.create({ model: "gpt-5", messages: hi }).catch((thrown: unknown) => thrown)) as InstanceType<typeof OpenAI.NotFoundError>;
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error.param).toBe("model");
+    expect(error.message).toContain("Available model groups: embedder, plain, tuned, gpt-4");
+  });
+
+  it("lets a key listing an alias call that alias only, and a key listing a group call the group and its aliases", async () => {
+    const keyFor = async (models: string[]): Promise<OpenAI> => {
+      const generated = await fetch(`${gateway.url}/key/generate`, { method: "POST", headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" }, body: JSON.stringify({ models }) });
+      expect(generated.status).toBe(200);
+      return openaiClient(gateway.url, ((await generated.json()) as { key: string }).key);
+    };
+    const denied = async (openai: OpenAI, model: string): Promise<number | undefined> => ((await openai.chat.completions.create({ model, messages: hi }).catch((thrown: unknown) => thrown)) as InstanceType<typeof OpenAI.APIError>).status;
+
+    const aliasKey = await keyFor(["gpt-4"]);
+    expect((await aliasKey.chat.completions.create({ model: "gpt-4", messages: hi })).choices.length).toBe(1);
+    expect(await denied(aliasKey, "tuned")).toBe(401);
+    expect(await denied(aliasKey, "internal")).toBe(401);
+    expect((await aliasKey.models.list()).data.map((model) => model.id)).toEqual(["gpt-4"]);
+
+    const groupKey = await keyFor(["plain"]);
+    expect((await groupKey.chat.completions.create({ model: "internal", messages: hi })).choices.length).toBe(1);
+    expect(await denied(groupKey, "gpt-4")).toBe(401);
+    expect((await groupKey.models.list()).data.map((model) => model.id)).toEqual(["plain"]);
+  });
+
+  it("refuses a key for a name that is neither a group nor an alias, naming the field", async () => {
+    const response = await fetch(`${gateway.url}/key/generate`, { method: "POST", headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" }, body: JSON.stringify({ models: ["gpt-4", "gpt-5"] }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { param: "models[1]" } });
+  });
+});
