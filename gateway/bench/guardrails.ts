@@ -23,7 +23,7 @@ import type { Guardrails } from "../src/guardrails/guardrails.ts";
 import { ScanText } from "../src/guardrails/scanner.ts";
 import { DEFAULT_INJECTION_THRESHOLD, InjectionDetector } from "../src/guardrails/scanners/prompt-injection.ts";
 import { indexWords } from "../src/guardrails/word-index.ts";
-import type { GatewayParams } from "../src/http/gateway-params.ts";
+import { NO_GATEWAY_PARAMS } from "../src/http/gateway-params.ts";
 import type { ChatCompletionChunk, ChatRequest } from "../src/providers/openai-types.ts";
 import type { StreamEvent } from "../src/providers/provider.ts";
 import { newRequestState } from "../src/request-state.ts";
@@ -84,7 +84,6 @@ const MODEL_LIST = (upstream: string): string => `model_list:
       api_key: fake-key
 `;
 
-const NO_PARAMS: GatewayParams = { cache: undefined, metadata: undefined, guardrails: undefined, fallbacks: undefined, numRetries: undefined };
 
 const lines: string[] = [];
 const say = (line = ""): void => {
@@ -166,7 +165,7 @@ function inputStage(): Record<string, unknown> {
     let blocked = 0;
     const whole = distribution(iterations, (i) => {
       try {
-        guardrails.checkInput(context(), "chat", bodies[i & 63]!, NO_PARAMS, "openai/gpt-4o-mini");
+        guardrails.checkInput(context(), "chat", bodies[i & 63]!, NO_GATEWAY_PARAMS, "openai/gpt-4o-mini");
       } catch {
         // A deadline miss on an overloaded host (the prompts themselves are clean): counted.
         blocked++;
@@ -212,7 +211,7 @@ function streamStage(): Record<string, unknown> {
   const samples: number[] = [];
   const cpu = process.cpuUsage();
   for (let s = 0; s < streams + 5; s++) {
-    const guard = guardrails.checkInput(context(), "chat", { model: "m", messages: [{ role: "user", content: "tell me about lighthouses" }] }, NO_PARAMS, undefined)!.stream();
+    const guard = guardrails.checkInput(context(), "chat", { model: "m", messages: [{ role: "user", content: "tell me about lighthouses" }] }, NO_GATEWAY_PARAMS, undefined)!.stream();
     for (const event of events) {
       const started = performance.now();
       const result = guard.filter([event]);

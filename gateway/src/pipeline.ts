@@ -150,7 +150,7 @@ export class Pipeline {
     };
     state.trace?.routeStarted(group);
     const prompt = this.router.policy.preCallChecks ? promptCheck(op, body) : undefined;
-    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call), { stream, signal: call.clientSignal, counters: state, prompt });
+    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call), { stream, signal: call.clientSignal, counters: state, prompt, tags: params.tags });
     state.deployment = outcome.deployment;
     state.attemptedRetries = outcome.attemptedRetries;
     state.attemptedFallbacks = outcome.attemptedFallbacks;

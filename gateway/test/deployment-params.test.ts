@@ -1,7 +1,8 @@
 /**
  * A deployment's own litellm_params reaching its upstream (sampling defaults, extra_headers,
- * organization) and router_settings.model_group_alias, end to end: a real `pharos serve` with
- * the embedded database, a mock upstream recording what it received, the official openai client.
+ * organization), router_settings.model_group_alias and tag-based routing, end to end: a real
+ * `pharos serve` with the embedded database, a mock upstream recording what it received, the
+ * official openai client.
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -151,5 +152,46 @@ describe("router_settings.model_group_alias", () => {
     const response = await fetch(`${gateway.url}/key/generate`, { method: "POST", headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" }, body: JSON.stringify({ models: ["gpt-4", "gpt-5"] }) });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { param: "models[1]" } });
+  });
+});
+
+describe("tag-based routing (router_settings.enable_tag_filtering)", () => {
+  let tagged: GatewayProcess;
+  const deployment = (id: string, tags: string[]) => ({ model_name: "tiered", litellm_params: { model: `openai/${id}-model`, api_base: `${mock.url}/v1`, tags }, model_info: { id } });
+
+  beforeAll(async () => {
+    tagged = await startGateway({
+      config: {
+        model_list: [deployment("free", ["free", "default"]), deployment("paid", ["paid"]), deployment("paid-eu", ["paid", "eu"])],
+        router_settings: { enable_tag_filtering: true, routing_strategy: "round_robin", num_retries: 0 },
+      },
+    });
+  });
+
+  const servedBy = async (extra: Record<string, unknown>, times = 4): Promise<string[]> => {
+    const served: string[] = [];
+    for (let i = 0; i < times; i++) {
+      const response = await fetch(`${tagged.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tiered", messages: hi, ...extra }) });
+      expect(response.status, await response.clone().text()).toBe(200);
+      served.push(response.headers.get("x-litellm-model-id")!);
+    }
+    return [...new Set(served)].sort();
+  };
+
+  it("routes by the request's tags (body or metadata), untagged requests to the default deployments", async () => {
+    expect(await servedBy({ tags: ["paid"] })).toEqual(["paid", "paid-eu"]);
+    expect(await servedBy({ metadata: { tags: ["eu"] } })).toEqual(["paid-eu"]);
+    expect(await servedBy({})).toEqual(["free"]);
+    expect(await servedBy({ tags: ["enterprise"] })).toEqual(["free"]);
+    expect(lastCall().body).not.toHaveProperty("tags");
+  });
+
+  it("answers malformed tags with a 400 naming the field, before any upstream call", async () => {
+    const before = mock.stats().total;
+    const openai = openaiClient(tagged.url);
+    const error = (await openai.chat.completions.create({ model: "tiered", messages: hi, tags: "paid" } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming).catch((thrown: unknown) => thrown)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.param).toBe("tags");
+    expect(mock.stats().total).toBe(before);
   });
 });

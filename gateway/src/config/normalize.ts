@@ -106,6 +106,9 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
   if (redisConnections !== undefined && redisConnections > MAX_REDIS_CONNECTIONS) {
     warnings.push(`router_settings.redis_connection_pool_limit: ${redisConnections} → ${MAX_REDIS_CONNECTIONS} connections per process; Pharos pipelines Redis commands, so more connections would only add sockets`);
   }
+  if (config.router_settings.enable_tag_filtering !== true && config.model_list.some((entry) => (entry.litellm_params.tags?.length ?? 0) > 0)) {
+    warnings.push("model_list[].litellm_params.tags: ignored for routing until router_settings.enable_tag_filtering is true");
+  }
   checkFallbackTargets(config, problems);
   problems.push(...aliasProblems(config));
   normalizeGuardrails(config, warnings, problems);

@@ -91,11 +91,12 @@ export const litellmParamsSchema = z.strictObject({
   frequency_penalty: num.optional(),
   seed: num.pipe(z.number().int({ error: "expected an integer" })).optional(),
   stop: z.union([z.string(), stringList]).optional(),
+  /** Tags for tag-based routing (router_settings.enable_tag_filtering). */
+  tags: stringList.optional(),
   // Not implemented yet (warned at boot):
   api_version: z.string().optional(),
   custom_llm_provider: z.string().optional(),
   region_name: z.string().optional(),
-  tags: stringList.optional(),
   drop_params: bool.optional(),
   mock_response: z.string().optional(),
 });
@@ -189,6 +190,8 @@ export const routerSettingsSchema = z.strictObject({
   default_fallbacks: stringList.optional(),
   max_fallbacks: nonNegativeInt.optional(),
   enable_pre_call_checks: bool.optional(),
+  /** Route by request tags to deployments with matching `litellm_params.tags` (router/tag-filter.ts). */
+  enable_tag_filtering: bool.optional(),
   redis_host: z.string().min(1).optional(),
   redis_port: positiveInt.optional(),
   redis_password: z.string().optional(),
@@ -528,7 +531,6 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "model_list[].litellm_params.api_version": "only used by Azure, which Pharos does not speak yet",
   "model_list[].litellm_params.custom_llm_provider": "the provider comes from the model prefix",
   "model_list[].litellm_params.region_name": "regions are not used for routing yet",
-  "model_list[].litellm_params.tags": "tag-based routing is not implemented yet",
   "model_list[].litellm_params.drop_params": "unsupported parameters are forwarded as sent",
   "model_list[].litellm_params.mock_response": "use the fake/ provider or `pharos mock-upstream` instead",
   "router_settings.cache_responses": "use litellm_settings.cache",

@@ -13,11 +13,14 @@ export interface GatewayParams {
   readonly guardrails: unknown;
   readonly fallbacks: unknown;
   readonly numRetries: unknown;
+  /** Routing tags (`tags`, else `metadata.tags`) for router_settings.enable_tag_filtering. */
+  readonly tags: readonly string[] | undefined;
 }
 
-const NAMES = ["cache", "metadata", "guardrails", "fallbacks", "num_retries", "caching", "litellm_metadata", "mock_testing_fallbacks"] as const;
+const NAMES = ["cache", "metadata", "guardrails", "fallbacks", "num_retries", "caching", "litellm_metadata", "mock_testing_fallbacks", "tags"] as const;
 
-const NONE: GatewayParams = { cache: undefined, metadata: undefined, guardrails: undefined, fallbacks: undefined, numRetries: undefined };
+/** A request without gateway parameters. */
+export const NO_GATEWAY_PARAMS: GatewayParams = { cache: undefined, metadata: undefined, guardrails: undefined, fallbacks: undefined, numRetries: undefined, tags: undefined };
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -42,17 +45,28 @@ export function refuseGuardrails(params: GatewayParams): undefined {
   return undefined;
 }
 
-/** Removes the gateway's fields from `body` (in place) and returns them. */
+/** A list of strings, or a 400 naming `param`. */
+function tagList(value: unknown, param: string): readonly string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((tag) => typeof tag === "string")) {
+    throw new GatewayError("invalid_request", `Invalid request: '${param}' must be a list of strings`, { param });
+  }
+  return value as string[];
+}
+
+/** Removes the gateway's fields from `body` (in place) and returns them; throws on a malformed one. */
 export function takeGatewayParams(body: Record<string, unknown>): GatewayParams {
   let found = false;
   for (const name of NAMES) if (name in body) found = true;
-  if (!found) return NONE;
+  if (!found) return NO_GATEWAY_PARAMS;
+  const metadata = asRecord(body["metadata"]) ?? asRecord(body["litellm_metadata"]);
   const params: GatewayParams = {
     cache: asRecord(body["cache"]),
-    metadata: asRecord(body["metadata"]) ?? asRecord(body["litellm_metadata"]),
+    metadata,
     guardrails: body["guardrails"],
     fallbacks: body["fallbacks"],
     numRetries: body["num_retries"],
+    tags: tagList(body["tags"], "tags") ?? tagList(metadata?.["tags"], "metadata.tags"),
   };
   for (const name of NAMES) delete body[name];
   return params;

@@ -48,6 +48,8 @@ export interface Deployment {
   readonly requestDefaults: RequestDefaults | undefined;
   /** Headers for every upstream request (extra_headers, organization); undefined when none. */
   readonly extraHeaders: Readonly<Record<string, string>> | undefined;
+  /** litellm_params.tags (tag-based routing). */
+  readonly tags: readonly string[] | undefined;
   readonly price: Price;
   readonly entry: ModelEntry;
 }
@@ -150,6 +152,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       maxInputTokens: entry.model_info?.max_input_tokens ?? knownModel(upstreamModel)?.maxInputTokens,
       requestDefaults: requestDefaultsOf(params),
       extraHeaders: extraHeadersOf(params),
+      tags: params.tags,
       price,
       entry,
     };

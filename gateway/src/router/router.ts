@@ -33,6 +33,7 @@ import { decideRetry } from "./retry-policy.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import { needsLatency, strategyFor } from "./strategies/registry.ts";
 import type { MinuteUsage, RoutingStats, Strategy } from "./strategies/strategy.ts";
+import { tagCandidates } from "./tag-filter.ts";
 
 export interface FinishReport {
   /** Usage of the finished response (tokens count towards tpm). */
@@ -67,6 +68,8 @@ export interface RouteOptions {
   readonly counters?: RouteCounters;
   /** Pre-call checks (context-window.ts): only deployments whose context window takes the prompt. */
   readonly prompt?: PromptCheck | undefined;
+  /** The request's tags (tag-filter.ts), used when the policy has tag filtering on. */
+  readonly tags?: readonly string[] | undefined;
 }
 
 export interface RouterOptions {
@@ -235,7 +238,8 @@ export class Router {
     counters: RouteCounters,
     fallbackDepth: number,
   ): Promise<RouteOutcome<T>> {
-    const candidates = this.fitting(group, this.candidates(group, filter), options.prompt);
+    const eligible = this.candidates(group, filter);
+    const candidates = this.fitting(group, this.policy.tagFiltering ? tagCandidates(group, eligible, options.tags) : eligible, options.prompt);
     const stream = options.stream === true;
     let tried = NOTHING;
     let retries = 0;

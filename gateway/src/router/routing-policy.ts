@@ -25,6 +25,8 @@ export interface RoutingPolicy {
   readonly preCallChecks: boolean;
   /** router_settings.model_group_alias */
   readonly aliases: GroupAliases;
+  /** router_settings.enable_tag_filtering */
+  readonly tagFiltering: boolean;
 }
 
 /** LiteLLM's Router default (openai.DEFAULT_MAX_RETRIES). */
@@ -80,6 +82,7 @@ export function resolveRoutingPolicy(config: RawConfig): RoutingPolicy {
     },
     preCallChecks: router.enable_pre_call_checks === true,
     aliases: groupAliasesOf(config),
+    tagFiltering: router.enable_tag_filtering === true,
   };
 }
 
