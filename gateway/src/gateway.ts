@@ -99,7 +99,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   if (alerting !== undefined) observers.push(alerting.observer);
   const stopRouterAlerts = alerting === undefined ? undefined : router.events.on(alerting.onRouterEvent);
   const health = healthSources(loaded, table, routing.healthChecker, stores);
-  const proxy: ProxyDeps = { pipeline, bodyLimitBytes };
+  const proxy: ProxyDeps = { pipeline, bodyLimitBytes, requireUser: config.general_settings.enforce_user_param === true };
   const bootEpochSeconds = Math.floor(Date.now() / 1000);
 
   const masterKey = config.general_settings.master_key;

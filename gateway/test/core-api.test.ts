@@ -254,3 +254,39 @@ describe("bad input gets a clear error and reaches no upstream", () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("404");
   });
 });
+
+describe("general_settings.enforce_user_param", () => {
+  let strict: GatewayProcess;
+  beforeAll(async () => {
+    strict = await startGateway({
+      config: {
+        model_list: [
+          { model_name: "gpt-mock", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } },
+          { model_name: "embed-mock", litellm_params: { model: "openai/mock-embedding", api_base: `${mock.url}/v1` }, model_info: { mode: "embedding" } },
+        ],
+        general_settings: { enforce_user_param: true },
+      },
+    });
+  });
+
+  it("answers a request without `user` with a 400 naming it, before any upstream call", async () => {
+    mock.resetStats();
+    const openai = openaiClient(strict.url);
+    const missing = (await openai.chat.completions.create({ model: "gpt-mock", messages: [{ role: "user", content: "x" }] }).catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(missing).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(missing.param).toBe("user");
+    expect(missing.message).toContain("'user' is required: this gateway enforces the user parameter");
+    const empty = (await openai.embeddings.create({ model: "embed-mock", input: "x", user: "" }).catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(empty.param).toBe("user");
+    expect(empty.message).toContain("'user' must be a non-empty string");
+    expect(mock.stats().total).toBe(0);
+  });
+
+  it("passes a request that names its user, with `user` sent upstream", async () => {
+    mock.resetStats();
+    const openai = openaiClient(strict.url);
+    await openai.chat.completions.create({ model: "gpt-mock", messages: [{ role: "user", content: "x" }], user: "keeper-7" });
+    await openai.completions.create({ model: "gpt-mock", prompt: "x", user: "keeper-7" });
+    expect(mock.stats().requests.map((request) => (request.body as { user?: string }).user)).toEqual(["keeper-7", "keeper-7"]);
+  });
+});

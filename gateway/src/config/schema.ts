@@ -317,12 +317,13 @@ export const generalSettingsSchema = z.strictObject({
   maximum_spend_logs_retention_interval: durationString.optional(),
   store_model_in_db: bool.optional(),
   enable_metrics: bool.optional(),
+  /** Every chat, completion and embedding request must name its end user in `user` (400 otherwise). */
+  enforce_user_param: bool.optional(),
   // Not implemented yet (warned at boot):
   max_response_size_mb: positive.optional(),
   proxy_budget_rescheduler_min_time: positive.optional(),
   proxy_budget_rescheduler_max_time: positive.optional(),
   disable_master_key_return: bool.optional(),
-  enforce_user_param: bool.optional(),
   allowed_routes: stringList.optional(),
   ui_access_mode: z.string().optional(),
 });
@@ -548,7 +549,6 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "general_settings.proxy_budget_rescheduler_min_time": "budgets reset on their own schedule",
   "general_settings.proxy_budget_rescheduler_max_time": "budgets reset on their own schedule",
   "general_settings.disable_master_key_return": "the master key is never returned",
-  "general_settings.enforce_user_param": "the `user` parameter is not enforced yet",
   "general_settings.allowed_routes": "route allow-lists are not implemented yet",
   "general_settings.ui_access_mode": "Pharos has no admin UI",
   "advanced.log_requests": "per-request logging follows LITELLM_LOG",
