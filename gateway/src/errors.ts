@@ -59,6 +59,8 @@ export const ERRORS = {
   upstream_server_error: spec(500, "api_error", true, true),
   upstream_connection: spec(502, "api_connection_error", true, true),
   upstream_malformed: spec(502, "api_error", true, true),
+  /** A JSON answer over general_settings.max_response_size_mb: the same request would get it again. */
+  upstream_response_too_large: spec(502, "api_error"),
   context_window_exceeded: spec(400, "context_window_exceeded"),
   content_policy_violation: spec(400, "content_policy_violation"),
   // -- the gateway itself ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { createGatewayStores } from "./db/gateway-stores.ts";
 import type { StoreAlerts } from "./db/gateway-stores.ts";
 import type { GatewayStores } from "./db/gateway-stores.ts";
 import type { LoadedConfig } from "./config/load.ts";
+import { MEGABYTE } from "./config/schema.ts";
 import { chatCompletionRoutes } from "./http/chat-completions.ts";
 import { completionRoutes } from "./http/completions.ts";
 import { embeddingRoutes } from "./http/embeddings.ts";
@@ -49,7 +50,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const MEGABYTE = 1024 * 1024;
 const DEFAULT_BODY_LIMIT_MB = 10;
 const DEFAULT_PROBE_TIMEOUT_SECONDS = 10;
 

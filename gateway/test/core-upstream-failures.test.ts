@@ -210,3 +210,37 @@ describe("a client that goes away", () => {
     await waitFor(() => mock.stats().aborted === 1, { what: "the mock to see the disconnect" });
   });
 });
+
+describe("general_settings.max_response_size_mb", () => {
+  let limited: GatewayProcess;
+  beforeAll(async () => {
+    limited = await startGateway({
+      config: {
+        model_list: [{ model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` }, model_info: { id: "mock-1" } }],
+        router_settings: { num_retries: 2 },
+        general_settings: { max_response_size_mb: 0.01 },
+      },
+    });
+  });
+
+  it("refuses a JSON answer over the limit with a 502 naming the setting, without retrying it", async () => {
+    mock.faults.push({ reply: "beam ".repeat(4000) }, { reply: "beam ".repeat(4000) });
+    const error = (await openaiClient(limited.url, "unused").chat.completions.create({ model: "main", messages }).catch((caught: unknown) => caught)) as APIError;
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("The response of deployment mock-1 is larger than general_settings.max_response_size_mb (0.01 MB)");
+    expect(error.error).toMatchObject({ type: "api_error" });
+    expect(mock.stats().hits["openai chat"]).toBe(1);
+  });
+
+  it("lets answers under the limit through, and does not limit streams", async () => {
+    const small = "beam ".repeat(100).trim();
+    const large = "beam ".repeat(4000).trim();
+    mock.faults.push({ reply: small }, { reply: large });
+    const answer = await openaiClient(limited.url, "unused").chat.completions.create({ model: "main", messages });
+    expect(answer.choices[0]?.message.content).toBe(small);
+    const stream = await openaiClient(limited.url, "unused").chat.completions.create({ model: "main", messages, stream: true });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe(large);
+  });
+});

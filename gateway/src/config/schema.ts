@@ -53,6 +53,9 @@ const fallbackList = z.array(z.record(z.string(), z.array(z.string())));
 // ---------------------------------------------------------------------------------------------
 // model_list
 
+/** The unit of the `*_size_mb` settings (LiteLLM's MB are MiB). */
+export const MEGABYTE = 1024 * 1024;
+
 /** RFC 9110 token: what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -319,8 +322,9 @@ export const generalSettingsSchema = z.strictObject({
   enable_metrics: bool.optional(),
   /** Every chat, completion and embedding request must name its end user in `user` (400 otherwise). */
   enforce_user_param: bool.optional(),
-  // Not implemented yet (warned at boot):
+  /** A JSON answer larger than this is refused (502 upstream_response_too_large); streams are not limited. */
   max_response_size_mb: positive.optional(),
+  // Not implemented yet (warned at boot):
   proxy_budget_rescheduler_min_time: positive.optional(),
   proxy_budget_rescheduler_max_time: positive.optional(),
   disable_master_key_return: bool.optional(),
@@ -545,7 +549,6 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "litellm_settings.budget_duration": "a proxy-wide budget is not implemented yet; use key budgets",
   "litellm_settings.guardrails": "use the top-level `guardrails:` list",
   "general_settings.alerting_args.region_outage_alert_ttl": "region outage alerts are not implemented (outage alerts are per deployment)",
-  "general_settings.max_response_size_mb": "response size limits are not enforced yet",
   "general_settings.proxy_budget_rescheduler_min_time": "budgets reset on their own schedule",
   "general_settings.proxy_budget_rescheduler_max_time": "budgets reset on their own schedule",
   "general_settings.disable_master_key_return": "the master key is never returned",

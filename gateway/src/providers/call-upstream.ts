@@ -4,6 +4,7 @@
  * chunk. Every failure comes out as a GatewayError from the catalogue. No retries here.
  */
 import { GatewayError } from "../errors.ts";
+import { MEGABYTE } from "../config/schema.ts";
 import type { Deployment } from "../router/deployments.ts";
 import type { Operation, RequestBody } from "./openai-types.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
@@ -65,6 +66,26 @@ function toFailure(error: unknown, deployment: Deployment, signal: AbortSignal, 
   return new GatewayError("upstream_connection", `call to deployment ${deployment.id} failed: ${reason}`, { cause: error });
 }
 
+/** The body as text, refusing one over the deployment's max_response_size_mb (the upstream read is stopped). */
+export async function boundedText(response: UpstreamResponse, deployment: Pick<Deployment, "id" | "maxResponseBytes">): Promise<string> {
+  const limit = deployment.maxResponseBytes!;
+  const tooLarge = (bytes: string): GatewayError => {
+    response.discard();
+    return new GatewayError("upstream_response_too_large", `The response of deployment ${deployment.id} is larger than general_settings.max_response_size_mb (${Number((limit / MEGABYTE).toPrecision(3))} MB): ${bytes}`);
+  };
+  const declared = Number(response.headers["content-length"]);
+  if (declared > limit) throw tooLarge(`${declared} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    size += buffer.byteLength;
+    if (size > limit) throw tooLarge(`more than ${limit} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export async function callDeployment(deployment: Deployment, request: CallRequest): Promise<JsonResult | StreamResult> {
   if (request.clientSignal.aborted) throw clientGoneError();
   const body = withRequestDefaults(request.op, request.body, deployment.requestDefaults);
@@ -89,7 +110,7 @@ export async function callDeployment(deployment: Deployment, request: CallReques
       throw classifyUpstreamStatus(response.status, detail, sourceOf(deployment), parseRetryAfter(response.headers["retry-after"]));
     }
     if (!request.stream) {
-      const text = await response.text();
+      const text = deployment.maxResponseBytes === undefined ? await response.text() : await boundedText(response, deployment);
       const upstreamMs = performance.now() - started;
       const parsed = deployment.adapter.parseResponse(request.op, text, deployment.target, body, request.ids);
       release();

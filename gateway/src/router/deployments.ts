@@ -3,6 +3,7 @@
  * transport, limits, timeouts, price and a stable id (routing state everywhere keys on it).
  */
 import { createHash } from "node:crypto";
+import { MEGABYTE } from "../config/schema.ts";
 import type { RawConfig } from "../config/schema.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import { knownModel } from "../providers/known-models.ts";
@@ -50,6 +51,8 @@ export interface Deployment {
   readonly extraHeaders: Readonly<Record<string, string>> | undefined;
   /** litellm_params.tags (tag-based routing). */
   readonly tags: readonly string[] | undefined;
+  /** general_settings.max_response_size_mb in bytes: the largest JSON answer read; undefined = no limit. */
+  readonly maxResponseBytes: number | undefined;
   readonly price: Price;
   readonly entry: ModelEntry;
 }
@@ -94,6 +97,8 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
   const byId = new Map<string, Deployment>();
   const router = config.router_settings;
   const defaultTimeout = router.timeout ?? config.litellm_settings.request_timeout ?? DEFAULT_TIMEOUT_SECONDS;
+  const maxResponseMb = config.general_settings.max_response_size_mb;
+  const maxResponseBytes = maxResponseMb === undefined ? undefined : Math.floor(maxResponseMb * MEGABYTE);
 
   config.model_list.forEach((entry, index) => {
     const path = `model_list[${index}].litellm_params`;
@@ -153,6 +158,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       requestDefaults: requestDefaultsOf(params),
       extraHeaders: extraHeadersOf(params),
       tags: params.tags,
+      maxResponseBytes,
       price,
       entry,
     };
