@@ -1,10 +1,11 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildDeployments } from "../router/deployments.ts";
 import type { TransportSource } from "../router/deployments.ts";
 import type { Transport } from "../providers/transport.ts";
 import { MAX_REDIS_CONNECTIONS, routerRedisSettings } from "../stores/redis.ts";
+import { removeTempDirs, tempDir } from "../../../tests/support/temp-dir.ts";
 import { ConfigError, formatPath, loadConfigFile, loadEmbeddedDefault, parseConfigText } from "./load.ts";
 
 const SEEDS = resolve(import.meta.dirname, "../../test/fixtures/seed-configs");
@@ -21,6 +22,8 @@ const SEED_ENV = {
 
 const noTransport = {} as Transport;
 const transports: TransportSource = { http: () => noTransport, inProcess: () => noTransport };
+
+afterAll(() => removeTempDirs());
 
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): readonly string[] {
   try {
@@ -183,6 +186,52 @@ router_settings:
       "litellm_settings.redact_user_api_key_info: accepted but not implemented yet (Pharos always redacts keys)",
       "general_settings.ui_access_mode: accepted but not implemented yet (Pharos has no admin UI)",
     ]);
+  });
+});
+
+describe("include: (LiteLLM's config includes)", () => {
+  function files(entries: Record<string, string>): string {
+    const dir = tempDir("pharos-include-");
+    for (const [name, text] of Object.entries(entries)) writeFileSync(join(dir, name), text);
+    return join(dir, "config.yaml");
+  }
+
+  it("merges each included file: lists appended, other keys replaced, relative to the config file", () => {
+    const path = files({
+      "config.yaml": `include: [models.yaml, settings.yaml]
+model_list:
+  - { model_name: main, litellm_params: { model: openai/a, api_base: "http://a.test/v1" } }
+router_settings: { num_retries: 5 }
+`,
+      "models.yaml": `model_list:
+  - { model_name: extra, litellm_params: { model: openai/b, api_base: "http://b.test/v1" } }
+`,
+      "settings.yaml": "router_settings: { routing_strategy: least-busy }\n",
+    });
+    const loaded = loadConfigFile(path, {});
+    expect(loaded.config.model_list.map((entry) => entry.model_name)).toEqual(["main", "extra"]);
+    expect(loaded.config.router_settings).toMatchObject({ routing_strategy: "least-busy" });
+    expect(loaded.config.router_settings.num_retries).toBeUndefined();
+    expect(loaded.warnings.filter((warning) => warning.includes("include"))).toEqual([]);
+  });
+
+  it("names a missing or broken include, and refuses nested includes", () => {
+    const path = files({
+      "config.yaml": "include: [missing.yaml, broken.yaml, nested.yaml]\n",
+      "broken.yaml": "model_list: [\n",
+      "nested.yaml": "include: [other.yaml]\n",
+    });
+    let problems: readonly string[] = [];
+    try {
+      loadConfigFile(path, {});
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems[0]).toMatch(/^include\[0\] \(missing\.yaml\): cannot read the file: ENOENT/);
+    expect(problems[1]).toMatch(/^include\[1\] \(broken\.yaml\): YAML: /);
+    expect(problems[2]).toBe("include[2] (nested.yaml): include: an included file cannot include further files");
+    expect(problemsOf("include: [a.yaml]\n")).toEqual(["include[0] (a.yaml): only a config file can include others"]);
+    expect(problemsOf("include: a.yaml\n")).toEqual(["include: expected a list of file names"]);
   });
 });
 

@@ -3,6 +3,7 @@
  * seed-block translation. Every problem is reported with its config path, all at once.
  */
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { configSchema, NOT_YET_IMPLEMENTED } from "./schema.ts";
@@ -165,17 +166,63 @@ function collectUnimplemented(value: unknown, path: PathPart[], warnings: string
   }
 }
 
-/** Parses config text (YAML or JSON). Throws ConfigError listing every problem. */
-export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/** Reads a file named in `include:` (relative to the including config). */
+export type IncludeReader = (name: string) => string;
+
+/** One YAML/JSON document as a mapping, or the problems that prevent it. */
+function parseMapping(text: string, where: string): { data?: Record<string, unknown>; problems: string[] } {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(source, document.errors.map((error) => `YAML: ${error.message.split("\n")[0]}`));
-  }
+  if (document.errors.length > 0) return { problems: document.errors.map((error) => `${where}YAML: ${error.message.split("\n")[0]}`) };
   const data: unknown = document.toJS() ?? {};
-  if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new ConfigError(source, ["(root): expected a mapping with model_list, router_settings, …"]);
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return { problems: [`${where}(root): expected a mapping with model_list, router_settings, …`] };
+  return { data: data as Record<string, unknown>, problems: [] };
+}
+
+/**
+ * LiteLLM's `include: [file, …]`: each file's keys are merged into the config, lists appended
+ * (model_list, guardrails), anything else replaced; then `include` is gone. Included files
+ * may not include further files.
+ */
+function mergeIncludes(data: Record<string, unknown>, readInclude: IncludeReader | undefined, problems: string[]): Record<string, unknown> {
+  const names = data["include"];
+  if (names === undefined) return data;
+  const { include: _include, ...merged } = data;
+  if (!Array.isArray(names) || !names.every((name) => typeof name === "string")) {
+    problems.push("include: expected a list of file names");
+    return merged;
   }
-  const envWithConfigVars = withEnvironmentVariables(data as Record<string, unknown>, env);
+  for (const [index, name] of (names as string[]).entries()) {
+    const where = `include[${index}] (${name}): `;
+    if (readInclude === undefined) {
+      problems.push(`${where}only a config file can include others`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = readInclude(name);
+    } catch (error) {
+      problems.push(`${where}cannot read the file: ${(error as Error).message}`);
+      continue;
+    }
+    const included = parseMapping(text, where);
+    problems.push(...included.problems);
+    for (const [key, value] of Object.entries(included.data ?? {})) {
+      if (key === "include") problems.push(`${where}include: an included file cannot include further files`);
+      else if (Array.isArray(value) && Array.isArray(merged[key])) merged[key] = [...(merged[key] as unknown[]), ...value];
+      else merged[key] = value;
+    }
+  }
+  return merged;
+}
+
+/** Parses config text (YAML or JSON). Throws ConfigError listing every problem. */
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env, readInclude?: IncludeReader): LoadedConfig {
+  const root = parseMapping(text, "");
+  if (root.data === undefined) throw new ConfigError(source, root.problems);
+  const includeProblems: string[] = [];
+  const data = mergeIncludes(root.data, readInclude, includeProblems);
+  if (includeProblems.length > 0) throw new ConfigError(source, includeProblems);
+  const envWithConfigVars = withEnvironmentVariables(data, env);
   const problems: string[] = [];
   const resolved = resolveEnvRefs(data, envWithConfigVars, problems);
   const parsed = configSchema.safeParse(resolved);
@@ -208,7 +255,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   } catch (error) {
     throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
   }
-  return parseConfigText(text, path, env);
+  return parseConfigText(text, path, env, (name) => readFileSync(resolve(dirname(path), name), "utf8"));
 }
 
 /** The config `pharos serve` runs without `--config`: one in-process fake model group. */

@@ -512,8 +512,6 @@ export const configSchema = z.strictObject({
   general_settings: generalSettingsSchema.default({}),
   guardrails: z.array(guardrailEntrySchema).optional(),
   environment_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  // Not implemented yet (warned at boot):
-  include: stringList.optional(),
   ...seedBlocksSchema,
 });
 
@@ -532,7 +530,6 @@ export type LlmGuardBlock = z.output<typeof llmGuardSchema>;
  * Paths use `[]` for "every list element". Remove a line when the feature lands.
  */
 export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
-  "include": "config includes are not supported; inline the included files",
   "model_list[].litellm_params.api_version": "only used by Azure, which Pharos does not speak yet",
   "model_list[].litellm_params.custom_llm_provider": "the provider comes from the model prefix",
   "model_list[].litellm_params.region_name": "regions are not used for routing yet",
