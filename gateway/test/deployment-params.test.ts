@@ -195,3 +195,35 @@ describe("tag-based routing (router_settings.enable_tag_filtering)", () => {
     expect(mock.stats().total).toBe(before);
   });
 });
+
+describe("litellm_params.mock_response", () => {
+  let mocked: GatewayProcess;
+  const TEXT = "Lighthouse keepers log every storm.";
+
+  beforeAll(async () => {
+    mocked = await startGateway({
+      config: {
+        model_list: [
+          { model_name: "canned", litellm_params: { model: "openai/gpt-4o", mock_response: TEXT } },
+          { model_name: "canned-ollama", litellm_params: { model: "ollama_chat/llama3.2", mock_response: TEXT } },
+        ],
+      },
+    });
+  });
+
+  it("answers with that text, in the provider's own format, without calling any upstream", async () => {
+    const before = mock.stats().total;
+    const openai = openaiClient(mocked.url);
+    for (const model of ["canned", "canned-ollama"]) {
+      const { data, response } = await openai.chat.completions.create({ model, messages: hi }).withResponse();
+      expect(data.choices[0]?.message.content).toBe(TEXT);
+      expect(data.usage?.completion_tokens).toBeGreaterThan(0);
+      expect(response.headers.get("x-litellm-model-api-base")).toBe("http://in-process.invalid");
+      const stream = await openai.chat.completions.create({ model, messages: hi, stream: true });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      expect(text).toBe(TEXT);
+    }
+    expect(mock.stats().total).toBe(before);
+  });
+});

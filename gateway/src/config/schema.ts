@@ -96,12 +96,13 @@ export const litellmParamsSchema = z.strictObject({
   stop: z.union([z.string(), stringList]).optional(),
   /** Tags for tag-based routing (router_settings.enable_tag_filtering). */
   tags: stringList.optional(),
+  /** Answer every call with this text, in-process, without calling the upstream (tests, demos, load tests). */
+  mock_response: z.string().optional(),
   // Not implemented yet (warned at boot):
   api_version: z.string().optional(),
   custom_llm_provider: z.string().optional(),
   region_name: z.string().optional(),
   drop_params: bool.optional(),
-  mock_response: z.string().optional(),
 });
 
 /** litellm_params a deployment passes to its upstream as defaults of chat and completion requests. */
@@ -534,7 +535,6 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "model_list[].litellm_params.custom_llm_provider": "the provider comes from the model prefix",
   "model_list[].litellm_params.region_name": "regions are not used for routing yet",
   "model_list[].litellm_params.drop_params": "unsupported parameters are forwarded as sent",
-  "model_list[].litellm_params.mock_response": "use the fake/ provider or `pharos mock-upstream` instead",
   "router_settings.cache_responses": "use litellm_settings.cache",
   "router_settings.provider_budget_config": "provider budgets are not implemented yet",
   "litellm_settings.cache_params.redis_startup_nodes": "Redis Cluster is not supported yet",

@@ -26,6 +26,8 @@ export interface MockUpstreamOptions {
   readonly chunkDelayMs?: number;
   /** How many recent requests `stats().requests` keeps. */
   readonly keepRequests?: number;
+  /** The text of every chat and completion answer (litellm_params.mock_response), unless a fault sets one. */
+  readonly reply?: string;
 }
 
 export interface RecordedRequest {
@@ -105,7 +107,7 @@ export class MockUpstream {
     const reply = matched.route.answer({
       call,
       params: matched.params,
-      reply: fault.reply,
+      reply: fault.reply ?? this.options.reply,
       frameDelayMs: fault.chunkDelayMs ?? this.options.chunkDelayMs ?? 0,
       errorAfterChunks: fault.errorAfterChunks,
     });

@@ -25,6 +25,9 @@ const entry = (adapter: ProviderAdapter, defaultApiBase: string | undefined, api
   inProcess,
 });
 
+/** The api_base shown for deployments answered in-process (`fake/`, `mock_response`). */
+export const IN_PROCESS_BASE = "http://in-process.invalid";
+
 const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
   openai: entry(openAiCompatible("openai", "openai"), "https://api.openai.com/v1", "OPENAI_API_KEY"),
   hosted_vllm: entry(openAiCompatible("hosted_vllm", "vllm"), undefined, "HOSTED_VLLM_API_KEY"),
@@ -32,7 +35,7 @@ const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
   ollama_chat: entry(ollamaChat, "http://localhost:11434", "OLLAMA_API_KEY"),
   gemini: entry(gemini, "https://generativelanguage.googleapis.com", "GEMINI_API_KEY"),
   voyage: entry(voyage, "https://api.voyageai.com/v1", "VOYAGE_API_KEY"),
-  fake: entry(openAiCompatible("fake", "pharos.fake"), "http://in-process.invalid", undefined, true),
+  fake: entry(openAiCompatible("fake", "pharos.fake"), IN_PROCESS_BASE, undefined, true),
 };
 
 export const SUPPORTED_PROVIDERS: readonly string[] = Object.keys(PROVIDERS);

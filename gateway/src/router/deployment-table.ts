@@ -14,14 +14,18 @@ import type { DeploymentTable, TransportSource } from "./deployments.ts";
 
 export type Transports = TransportSource & { close(): Promise<void>; stats(): PoolStats[] };
 
-/** Transports for a config: undici pools per origin, one in-process mock for `fake/` models. */
+/** Transports for a config: undici pools per origin, in-process mocks for `fake/` models and `mock_response` (one per reply text). */
 export function createTransports(): Transports {
   const http = new HttpTransports();
-  let inProcess: InProcessTransport | undefined;
+  const inProcess = new Map<string | undefined, InProcessTransport>();
   return {
     http: (origin) => http.forOrigin(origin),
     stats: () => http.all().map((transport) => transport.stats()),
-    inProcess: () => (inProcess ??= new InProcessTransport(new MockUpstream())),
+    inProcess: (reply) => {
+      let transport = inProcess.get(reply);
+      if (transport === undefined) inProcess.set(reply, (transport = new InProcessTransport(new MockUpstream(reply === undefined ? {} : { reply }))));
+      return transport;
+    },
     close: () => http.close(),
   };
 }

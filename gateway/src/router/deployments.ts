@@ -8,7 +8,7 @@ import type { RawConfig } from "../config/schema.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import { knownModel } from "../providers/known-models.ts";
 import type { ProviderAdapter, UpstreamTarget } from "../providers/provider.ts";
-import { resolveModel } from "../providers/registry.ts";
+import { IN_PROCESS_BASE, resolveModel } from "../providers/registry.ts";
 import { extraHeadersOf, requestDefaultsOf } from "../providers/request-defaults.ts";
 import type { RequestDefaults } from "../providers/request-defaults.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
@@ -67,7 +67,8 @@ export interface DeploymentTable {
 
 export interface TransportSource {
   http(origin: string): Transport;
-  inProcess(): Transport;
+  /** The in-process mock; `reply` fixes the text of its answers (litellm_params.mock_response). */
+  inProcess(reply?: string): Transport;
 }
 
 export interface BuildResult {
@@ -111,7 +112,9 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       return;
     }
     const { provider, upstreamModel } = resolved;
-    const configuredBase = params.api_base ?? provider.defaultApiBase;
+    // mock_response: answered in-process with that text, in the provider's own wire format.
+    const mockResponse = params.mock_response;
+    const configuredBase = params.api_base ?? (mockResponse === undefined ? provider.defaultApiBase : IN_PROCESS_BASE);
     if (configuredBase === undefined) {
       problems.push(`${path}.api_base: required for ${provider.adapter.kind}/ models`);
       return;
@@ -145,7 +148,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       apiBase,
       apiBaseForHeader: `${base.origin}${base.pathname.replace(/\/+$/, "")}`,
       origin: base.origin,
-      transport: provider.inProcess ? transports.inProcess() : transports.http(base.origin),
+      transport: mockResponse !== undefined ? transports.inProcess(mockResponse) : provider.inProcess ? transports.inProcess() : transports.http(base.origin),
       mode: inferMode(entry, provider.adapter),
       rpm: params.rpm,
       tpm: params.tpm,
