@@ -235,6 +235,31 @@ router_settings: { num_retries: 5 }
   });
 });
 
+describe("LiteLLM spellings that map onto other settings", () => {
+  it("custom_llm_provider names the provider of an unprefixed model (or of the group name)", () => {
+    const loaded = parseConfigText(
+      `model_list:
+  - { model_name: llama, litellm_params: { model: llama3.2, custom_llm_provider: ollama_chat, api_base: "http://o.test:11434" } }
+  - { model_name: mistral, litellm_params: { custom_llm_provider: ollama, api_base: "http://o.test:11434" } }
+  - { model_name: same, litellm_params: { model: ollama_chat/qwen, custom_llm_provider: ollama_chat, api_base: "http://o.test:11434" } }
+`,
+      "t",
+      {},
+    );
+    expect(loaded.config.model_list.map((entry) => entry.litellm_params.model)).toEqual(["ollama_chat/llama3.2", "ollama/mistral", "ollama_chat/qwen"]);
+    expect(loaded.warnings.filter((warning) => warning.includes("custom_llm_provider"))).toEqual([]);
+    const { table } = buildDeployments(loaded.config, {}, transports);
+    expect(table.all.map((deployment) => [deployment.adapter.kind, deployment.target.model])).toEqual([["ollama_chat", "llama3.2"], ["ollama", "mistral"], ["ollama_chat", "qwen"]]);
+  });
+
+  it("router_settings.cache_responses turns the response cache on unless litellm_settings.cache says otherwise", () => {
+    const on = parseConfigText("router_settings: { cache_responses: true }\n", "t", {});
+    expect(on.config.litellm_settings.cache).toBe(true);
+    expect(on.warnings).toContain("router_settings.cache_responses: translated to litellm_settings.cache: true");
+    expect(parseConfigText("router_settings: { cache_responses: true }\nlitellm_settings: { cache: false }\n", "t", {}).config.litellm_settings.cache).toBe(false);
+  });
+});
+
 describe("redis_connection_pool_limit", () => {
   const settingsFor = (limit: number | undefined) => {
     const loaded = parseConfigText(`router_settings:\n  redis_host: 127.0.0.1\n${limit === undefined ? "" : `  redis_connection_pool_limit: ${limit}\n`}`, "t", {});

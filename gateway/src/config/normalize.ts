@@ -36,6 +36,13 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
   const general = config.general_settings;
 
   config.model_list.forEach((entry, index) => {
+    const params = entry.litellm_params;
+    // custom_llm_provider names the provider of an unprefixed model (LiteLLM): `llama3.2` + `ollama_chat`.
+    const custom = params.custom_llm_provider;
+    if (custom !== undefined) {
+      const bare = params.model ?? entry.model_name;
+      params.model = bare.startsWith(`${custom}/`) ? bare : `${custom}/${bare}`;
+    }
     if (entry.litellm_params.model === undefined) {
       if (INFERABLE_PREFIX.test(entry.model_name)) {
         entry.litellm_params.model = entry.model_name;
@@ -60,6 +67,11 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
     warnings.push("fallback_models: translated to router_settings.fallbacks");
   }
   if (config.load_balancing_config?.enable_fallback === false) router.fallbacks = [];
+
+  if (router.cache_responses === true && litellm.cache === undefined) {
+    litellm.cache = true;
+    warnings.push("router_settings.cache_responses: translated to litellm_settings.cache: true");
+  }
 
   const seedCache = config.cache;
   if (seedCache !== undefined) {

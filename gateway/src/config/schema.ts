@@ -98,9 +98,10 @@ export const litellmParamsSchema = z.strictObject({
   tags: stringList.optional(),
   /** Answer every call with this text, in-process, without calling the upstream (tests, demos, load tests). */
   mock_response: z.string().optional(),
+  /** The provider of an unprefixed `model` (`ollama_chat` + `llama3.2` = `ollama_chat/llama3.2`). */
+  custom_llm_provider: z.string().min(1).optional(),
   // Not implemented yet (warned at boot):
   api_version: z.string().optional(),
-  custom_llm_provider: z.string().optional(),
   region_name: z.string().optional(),
   drop_params: bool.optional(),
 });
@@ -205,8 +206,9 @@ export const routerSettingsSchema = z.strictObject({
   redis_connection_pool_timeout: positive.optional(),
   /** Other names for model groups: `{alias: group}` or `{alias: {model: group, hidden: true}}` (hidden: not in /v1/models). */
   model_group_alias: z.record(z.string().min(1), z.union([z.string().min(1), z.strictObject({ model: z.string().min(1), hidden: bool.optional() })])).optional(),
-  // Not implemented yet (warned at boot):
+  /** LiteLLM's router-level cache switch: turns on litellm_settings.cache when that is not set. */
   cache_responses: bool.optional(),
+  // Not implemented yet (warned at boot):
   provider_budget_config: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -532,10 +534,8 @@ export type LlmGuardBlock = z.output<typeof llmGuardSchema>;
  */
 export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "model_list[].litellm_params.api_version": "only used by Azure, which Pharos does not speak yet",
-  "model_list[].litellm_params.custom_llm_provider": "the provider comes from the model prefix",
   "model_list[].litellm_params.region_name": "regions are not used for routing yet",
   "model_list[].litellm_params.drop_params": "unsupported parameters are forwarded as sent",
-  "router_settings.cache_responses": "use litellm_settings.cache",
   "router_settings.provider_budget_config": "provider budgets are not implemented yet",
   "litellm_settings.cache_params.redis_startup_nodes": "Redis Cluster is not supported yet",
   "litellm_settings.cache_params.similarity_threshold": "semantic caching is not implemented",
