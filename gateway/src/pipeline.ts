@@ -119,6 +119,7 @@ export class Pipeline {
     const group = aliases.targets.get(body.model) ?? body.model;
     state.op = op;
     state.group = group;
+    state.requestTags = params.tags;
     const deployments = this.table.groups.get(group);
     if (deployments === undefined) throw unknownModel(group, [...this.table.groupNames, ...aliases.listed]);
     const canServe = CAN_SERVE[op];

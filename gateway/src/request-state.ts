@@ -55,6 +55,8 @@ export interface RequestState {
   trace: RequestTrace | undefined;
   /** Guardrails that ran or will run on the response (`x-litellm-applied-guardrails`). */
   appliedGuardrails: readonly string[] | undefined;
+  /** The request's own tags (`tags` / `metadata.tags`): routing, and spend per tag. */
+  requestTags: readonly string[] | undefined;
 }
 
 export type PharosContext = ParameterizedContext<RequestState>;
@@ -87,6 +89,7 @@ export interface RequestRecord {
   readonly finishReasons: readonly string[] | undefined;
   readonly trace: RequestTrace | undefined;
   readonly appliedGuardrails: readonly string[] | undefined;
+  readonly requestTags: readonly string[] | undefined;
 }
 
 export type RequestObserver = (record: RequestRecord) => void;
@@ -115,5 +118,6 @@ export function newRequestState(callId: string, startedAt: number): RequestState
     overheadMs: undefined,
     trace: undefined,
     appliedGuardrails: undefined,
+    requestTags: undefined,
   };
 }

@@ -166,9 +166,9 @@ describe("GET /spend/logs", () => {
     expect((await call(gateway, "GET", "/spend/logs?limit=0")).status).toBe(400);
   });
 
-  it("records the guardrails a request ran in the row's metadata (applied_guardrails), blocked or not", async () => {
+  it("records the guardrails a request ran (blocked or not) and its tags in the row's metadata", async () => {
     const generated = (await call(gateway, "POST", "/key/generate", { key_alias: "guarded" })).body as { key: string; token: string };
-    const plain = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "plain" }] }, generated.key);
+    const plain = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "plain" }], metadata: { tags: ["team-harbour", "batch"] } }, generated.key);
     const scanned = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", guardrails: ["no-secrets"], messages: [{ role: "user", content: "nothing secret" }] }, generated.key);
     const token = fillTemplate("ghp_{{A:36}}"); // built at run time: no token-shaped literal in the repository
     const blocked = await call(gateway, "POST", "/v1/chat/completions", { model: "gpt-mock", guardrails: ["no-secrets"], messages: [{ role: "user", content: `push with ${token}` }] }, generated.key);
@@ -176,10 +176,10 @@ describe("GET /spend/logs", () => {
     expect(scanned.headers.get("x-litellm-applied-guardrails")).toBe("no-secrets");
     await expect.poll(async () => ((await call(gateway, "GET", `/spend/logs?api_key=${generated.token}`)).body as unknown[]).length, { timeout: 5000 }).toBe(3);
 
-    const logs = (await call(gateway, "GET", `/spend/logs?api_key=${generated.token}`)).body as Array<{ request_id: string; status: string; error_code: string | null; metadata: unknown }>;
+    const logs = (await call(gateway, "GET", `/spend/logs?api_key=${generated.token}`)).body as Array<{ request_id: string; status: string; error_code: string | null; metadata: unknown; request_tags: unknown }>;
     const byCall = new Map(logs.map((row) => [row.request_id, row]));
-    expect(byCall.get(plain.headers.get("x-litellm-call-id")!)).toMatchObject({ status: "success", metadata: {} });
-    expect(byCall.get(scanned.headers.get("x-litellm-call-id")!)).toMatchObject({ status: "success", metadata: { applied_guardrails: ["no-secrets"] } });
+    expect(byCall.get(plain.headers.get("x-litellm-call-id")!)).toMatchObject({ status: "success", metadata: { request_tags: ["team-harbour", "batch"] }, request_tags: ["team-harbour", "batch"] });
+    expect(byCall.get(scanned.headers.get("x-litellm-call-id")!)).toMatchObject({ status: "success", metadata: { applied_guardrails: ["no-secrets"] }, request_tags: [] });
     expect(byCall.get(blocked.headers.get("x-litellm-call-id")!)).toMatchObject({ status: "failure", error_code: "guardrail_violation", metadata: { applied_guardrails: ["no-secrets"] } });
     expect(JSON.stringify(logs)).not.toContain(token);
   });

@@ -59,6 +59,7 @@ export function requestRecord(deployment: Deployment, overrides: Partial<Request
     finishReasons: undefined,
     trace: undefined,
     appliedGuardrails: undefined,
+    requestTags: undefined,
     ...overrides,
   };
 }

@@ -53,6 +53,7 @@ function recordOf(state: RequestState, method: string, status: number, durationM
     finishReasons: state.finishReasons,
     trace: state.trace,
     appliedGuardrails: state.appliedGuardrails,
+    requestTags: state.requestTags,
   };
 }
 

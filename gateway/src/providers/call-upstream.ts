@@ -3,8 +3,8 @@
  * under its timeout, and either parse the whole answer or open the stream up to its first
  * chunk. Every failure comes out as a GatewayError from the catalogue. No retries here.
  */
-import { GatewayError } from "../errors.ts";
 import { MEGABYTE } from "../config/schema.ts";
+import { GatewayError } from "../errors.ts";
 import type { Deployment } from "../router/deployments.ts";
 import type { Operation, RequestBody } from "./openai-types.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
@@ -67,11 +67,10 @@ function toFailure(error: unknown, deployment: Deployment, signal: AbortSignal, 
 }
 
 /** The body as text, refusing one over the deployment's max_response_size_mb (the upstream read is stopped). */
-export async function boundedText(response: UpstreamResponse, deployment: Pick<Deployment, "id" | "maxResponseBytes">): Promise<string> {
-  const limit = deployment.maxResponseBytes!;
+export async function boundedText(response: UpstreamResponse, limit: number, deploymentId: string): Promise<string> {
   const tooLarge = (bytes: string): GatewayError => {
     response.discard();
-    return new GatewayError("upstream_response_too_large", `The response of deployment ${deployment.id} is larger than general_settings.max_response_size_mb (${Number((limit / MEGABYTE).toPrecision(3))} MB): ${bytes}`);
+    return new GatewayError("upstream_response_too_large", `The response of deployment ${deploymentId} is larger than general_settings.max_response_size_mb (${Number((limit / MEGABYTE).toPrecision(3))} MB): ${bytes}`);
   };
   const declared = Number(response.headers["content-length"]);
   if (declared > limit) throw tooLarge(`${declared} bytes`);
@@ -110,7 +109,7 @@ export async function callDeployment(deployment: Deployment, request: CallReques
       throw classifyUpstreamStatus(response.status, detail, sourceOf(deployment), parseRetryAfter(response.headers["retry-after"]));
     }
     if (!request.stream) {
-      const text = deployment.maxResponseBytes === undefined ? await response.text() : await boundedText(response, deployment);
+      const text = deployment.maxResponseBytes === undefined ? await response.text() : await boundedText(response, deployment.maxResponseBytes, deployment.id);
       const upstreamMs = performance.now() - started;
       const parsed = deployment.adapter.parseResponse(request.op, text, deployment.target, body, request.ids);
       release();

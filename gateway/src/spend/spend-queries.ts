@@ -76,6 +76,7 @@ function rowBody(row: Record<string, unknown>): Record<string, unknown> {
     attempted_retries: row["attempted_retries"],
     attempted_fallbacks: row["attempted_fallbacks"],
     metadata: row["metadata"],
+    request_tags: (row["metadata"] as { request_tags?: unknown } | null)?.request_tags ?? [],
   };
 }
 

@@ -37,12 +37,19 @@ export interface SpendRow {
   readonly timeToFirstTokenMs: number | null;
   readonly attemptedRetries: number;
   readonly attemptedFallbacks: number;
-  /** The `metadata` column (LiteLLM's names): `applied_guardrails` when any ran. */
+  /** The `metadata` column (LiteLLM's names): `applied_guardrails` when any ran, `request_tags` when the request had some. */
   readonly metadata: SpendMetadata;
 }
 
 export interface SpendMetadata {
   readonly applied_guardrails?: readonly string[];
+  readonly request_tags?: readonly string[];
+}
+
+function metadataOf(record: RequestRecord): SpendMetadata {
+  const guardrails = record.appliedGuardrails ?? [];
+  const tags = record.requestTags ?? [];
+  return { ...(guardrails.length > 0 ? { applied_guardrails: guardrails } : {}), ...(tags.length > 0 ? { request_tags: tags } : {}) };
 }
 
 /** The row for a finished request, or undefined when it was not a model call. */
@@ -78,7 +85,7 @@ export function spendRowOf(record: RequestRecord): SpendRow | undefined {
     timeToFirstTokenMs: record.timeToFirstChunkMs ?? null,
     attemptedRetries: record.attemptedRetries,
     attemptedFallbacks: record.attemptedFallbacks,
-    metadata: record.appliedGuardrails !== undefined && record.appliedGuardrails.length > 0 ? { applied_guardrails: record.appliedGuardrails } : {},
+    metadata: metadataOf(record),
   };
 }
 
