@@ -43,9 +43,9 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
       const bare = params.model ?? entry.model_name;
       params.model = bare.startsWith(`${custom}/`) ? bare : `${custom}/${bare}`;
     }
-    if (entry.litellm_params.model === undefined) {
+    if (params.model === undefined) {
       if (INFERABLE_PREFIX.test(entry.model_name)) {
-        entry.litellm_params.model = entry.model_name;
+        params.model = entry.model_name;
         warnings.push(`model_list[${index}].litellm_params.model: not set, using the model group name "${entry.model_name}"`);
       } else {
         problems.push(`model_list[${index}].litellm_params.model: required (a provider-prefixed model such as "ollama_chat/llama3.2")`);
