@@ -31,9 +31,10 @@ beforeAll(async () => {
       { model_name: "embed-mock", litellm_params: { model: "openai/mock-embedding", api_base: `${mock.url}/v1` }, model_info: { id: "embed-1", mode: "embedding" } },
     ],
     router_settings: { redis_host: "127.0.0.1", redis_port: 6379 },
-    general_settings: { master_key: MASTER, database_url: database.url, proxy_batch_write_at: 0.2 },
+    // LiteLLM's setting for the key cache TTL (default 10 s): a deleted key stops working elsewhere within it.
+    general_settings: { master_key: MASTER, database_url: database.url, proxy_batch_write_at: 0.2, user_api_key_cache_ttl: 1 },
   };
-  const env = { PHAROS_REDIS_KEY_PREFIX: prefix, PHAROS_KEY_CACHE_TTL_SECONDS: "1", PHAROS_DATA_DIR: tempDir("pharos-keys-") };
+  const env = { PHAROS_REDIS_KEY_PREFIX: prefix, PHAROS_DATA_DIR: tempDir("pharos-keys-") };
   [a, b] = await Promise.all([startGateway({ config, env }), startGateway({ config, env })]);
 });
 

@@ -235,6 +235,41 @@ router_settings: { num_retries: 5 }
   });
 });
 
+describe("LiteLLM settings Pharos does not act on", () => {
+  it("load from a real-world config unchanged, with one warning each that says why", () => {
+    const loaded = loadConfigFile(resolve(import.meta.dirname, "../../test/fixtures/litellm-configs/common-settings.yaml"), { OPENAI_API_KEY: "sk-test" });
+    const ignored = [
+      "litellm_settings.service_callback",
+      "litellm_settings.telemetry",
+      "litellm_settings.drop_params",
+      "litellm_settings.modify_params",
+      "litellm_settings.enable_preview_features",
+      "litellm_settings.return_response_headers",
+      "litellm_settings.default_team_settings",
+      "litellm_settings.force_ipv4",
+      "litellm_settings.disable_end_user_cost_tracking",
+      "litellm_settings.max_end_user_budget",
+      "litellm_settings.default_key_generate_params",
+      "litellm_settings.upperbound_key_generate_params",
+      "router_settings.default_litellm_params",
+      "router_settings.polling_interval",
+      "router_settings.caching_groups",
+      "general_settings.infer_model_from_keys",
+      "general_settings.forward_openai_org_id",
+      "general_settings.pass_through_endpoints",
+      "general_settings.public_routes",
+      "general_settings.enable_jwt_auth",
+      "general_settings.allowed_ips",
+      "general_settings.disable_spend_updates",
+      "general_settings.store_prompts_in_spend_logs",
+    ];
+    const warned = loaded.warnings.filter((warning) => warning.includes("accepted but not implemented yet")).map((warning) => warning.split(":")[0]);
+    expect([...warned].sort()).toEqual([...ignored].sort());
+    for (const warning of loaded.warnings.filter((line) => line.includes("accepted but not implemented yet"))) expect(warning).toMatch(/\(.+\)$/);
+    expect(loaded.config.router_settings.routing_strategy).toBe("usage-based-routing-v2");
+  });
+});
+
 describe("LiteLLM spellings that map onto other settings", () => {
   it("custom_llm_provider names the provider of an unprefixed model (or of the group name)", () => {
     const loaded = parseConfigText(

@@ -9,7 +9,7 @@
  *
  * Environment (besides DATABASE_URL, REDIS_*, LITELLM_SALT_KEY):
  * - PHAROS_DATA_DIR                 embedded database and spill files (default ./.pharos/data; off = no database)
- * - PHAROS_KEY_CACHE_TTL_SECONDS    key lookups trusted for this long (default 10)
+ * - PHAROS_KEY_CACHE_TTL_SECONDS    key lookups trusted for this long (default general_settings.user_api_key_cache_ttl, else 10)
  * - PHAROS_SPEND_BATCH_ROWS         spend rows that trigger a write (default 500)
  * - PHAROS_SPEND_QUEUE_MAX          spend rows kept in memory before spilling to disk (default 10000)
  * - PHAROS_MODEL_SYNC_SECONDS       how often stored models are re-read (default 10)
@@ -155,7 +155,7 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
     store,
     db,
     logger,
-    ttlMs: envNumber(env, "PHAROS_KEY_CACHE_TTL_SECONDS", DEFAULT_KEY_CACHE_TTL_SECONDS) * 1000,
+    ttlMs: envNumber(env, "PHAROS_KEY_CACHE_TTL_SECONDS", config.general_settings.user_api_key_cache_ttl ?? DEFAULT_KEY_CACHE_TTL_SECONDS) * 1000,
     allowStaleWhenDbDown: settings.allowRequestsOnUnavailable,
   });
   const limiter = new RateLimiter({ redis: limitPool, logger });
