@@ -239,6 +239,9 @@ describe("LiteLLM settings Pharos does not act on", () => {
   it("load from a real-world config unchanged, with one warning each that says why", () => {
     const loaded = loadConfigFile(resolve(import.meta.dirname, "../../test/fixtures/litellm-configs/common-settings.yaml"), { OPENAI_API_KEY: "sk-test" });
     const ignored = [
+      "model_list[0].litellm_params.max_parallel_requests",
+      "model_list[0].litellm_params.num_retries",
+      "model_list[1].litellm_params.keep_alive",
       "litellm_settings.service_callback",
       "litellm_settings.telemetry",
       "litellm_settings.drop_params",
