@@ -81,10 +81,13 @@ describe("open model", () => {
     expect(Math.abs((counts?.intended ?? 0) - 50 * result.run.durationS)).toBeLessThanOrEqual(2);
     expect(counts?.sent).toBe(counts?.intended);
     expect(counts?.dropped).toBe(0);
-    expect(server.hitsOf("/slow") - before).toBe(counts?.sent);
     // requests still in flight at the stop are cut off, and said so
     expect(result.interrupted).toBeGreaterThan(0);
     expect(result.run.recorder.requestCount + result.interrupted).toBe(counts?.sent);
+    // every completed request reached the server; one cut off right at the stop may not have
+    const hits = server.hitsOf("/slow") - before;
+    expect(hits).toBeGreaterThanOrEqual(result.run.recorder.requestCount);
+    expect(hits).toBeLessThanOrEqual(counts?.sent ?? 0);
   }, 15_000);
 
   it("drops sends it cannot start in time, and measures latency from the intended send time", async () => {
