@@ -254,7 +254,6 @@ describe("LiteLLM settings Pharos does not act on", () => {
       "litellm_settings.max_end_user_budget",
       "litellm_settings.default_key_generate_params",
       "litellm_settings.upperbound_key_generate_params",
-      "router_settings.default_litellm_params",
       "router_settings.polling_interval",
       "router_settings.caching_groups",
       "general_settings.infer_model_from_keys",
@@ -270,6 +269,8 @@ describe("LiteLLM settings Pharos does not act on", () => {
     expect([...warned].sort()).toEqual([...ignored].sort());
     for (const warning of loaded.warnings.filter((line) => line.includes("accepted but not implemented yet"))) expect(warning).toMatch(/\(.+\)$/);
     expect(loaded.config.router_settings.routing_strategy).toBe("usage-based-routing-v2");
+    // router_settings.default_litellm_params reaches every deployment that does not set its own
+    expect(loaded.config.model_list.map((entry) => entry.litellm_params.temperature)).toEqual([0.2, 0.2]);
   });
 });
 
@@ -288,6 +289,27 @@ describe("LiteLLM spellings that map onto other settings", () => {
     expect(loaded.warnings.filter((warning) => warning.includes("custom_llm_provider"))).toEqual([]);
     const { table } = buildDeployments(loaded.config, {}, transports);
     expect(table.all.map((deployment) => [deployment.adapter.kind, deployment.target.model])).toEqual([["ollama_chat", "llama3.2"], ["ollama", "mistral"], ["ollama_chat", "qwen"]]);
+  });
+
+  it("router_settings.default_litellm_params fill what a deployment does not set, and are checked like litellm_params", () => {
+    const loaded = parseConfigText(
+      `model_list:
+  - { model_name: a, litellm_params: { model: openai/a, api_base: "http://a.test/v1" } }
+  - { model_name: b, litellm_params: { model: openai/b, api_base: "http://b.test/v1", timeout: 5, max_tokens: 10 } }
+router_settings:
+  default_litellm_params: { timeout: 30, max_tokens: 256, extra_headers: { X-Team: ops } }
+`,
+      "t",
+      {},
+    );
+    expect(loaded.config.model_list.map((entry) => [entry.litellm_params.timeout, entry.litellm_params.max_tokens, entry.litellm_params.extra_headers])).toEqual([
+      [30, 256, { "X-Team": "ops" }],
+      [5, 10, { "X-Team": "ops" }],
+    ]);
+    expect(problemsOf("router_settings:\n  default_litellm_params: { temperature: warm, modle: x }\n")).toEqual([
+      "router_settings.default_litellm_params.temperature: expected a number",
+      "router_settings.default_litellm_params.modle: unknown key",
+    ]);
   });
 
   it("router_settings.cache_responses turns the response cache on unless litellm_settings.cache says otherwise", () => {

@@ -35,8 +35,10 @@ export function normalizeConfig(input: RawConfig, env: NodeJS.ProcessEnv): Norma
   const litellm = config.litellm_settings;
   const general = config.general_settings;
 
+  const defaults = router.default_litellm_params;
   config.model_list.forEach((entry, index) => {
     const params = entry.litellm_params;
+    if (defaults !== undefined) for (const [name, value] of Object.entries(defaults)) (params as Record<string, unknown>)[name] ??= value;
     // custom_llm_provider names the provider of an unprefixed model (LiteLLM): `llama3.2` + `ollama_chat`.
     const custom = params.custom_llm_provider;
     if (custom !== undefined) {

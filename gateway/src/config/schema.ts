@@ -220,9 +220,10 @@ export const routerSettingsSchema = z.strictObject({
   model_group_alias: z.record(z.string().min(1), z.union([z.string().min(1), z.strictObject({ model: z.string().min(1), hidden: bool.optional() })])).optional(),
   /** LiteLLM's router-level cache switch: turns on litellm_settings.cache when that is not set. */
   cache_responses: bool.optional(),
+  /** litellm_params every deployment gets unless it sets them itself (not `model`). */
+  default_litellm_params: litellmParamsSchema.omit({ model: true }).optional(),
   // Not implemented yet (warned at boot):
   provider_budget_config: z.record(z.string(), z.unknown()).optional(),
-  default_litellm_params: acceptedOnly,
   default_max_parallel_requests: acceptedOnly,
   default_priority: acceptedOnly,
   polling_interval: acceptedOnly,
@@ -706,7 +707,6 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "general_settings.service_account_settings": "service accounts are not implemented",
   "general_settings.spend_report_frequency": "spend reports follow general_settings.alerting (daily report)",
   "general_settings.litellm_license": "Pharos needs no license key",
-  "router_settings.default_litellm_params": "set parameters on each deployment's litellm_params",
   "router_settings.default_max_parallel_requests": "per-deployment parallel limits are not implemented",
   "router_settings.default_priority": "request priorities are not implemented",
   "router_settings.polling_interval": "request queueing is not implemented",
