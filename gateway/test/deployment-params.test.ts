@@ -227,3 +227,20 @@ describe("litellm_params.mock_response", () => {
     expect(mock.stats().total).toBe(before);
   });
 });
+
+describe("litellm_params.keep_alive (Ollama)", () => {
+  let ollama: GatewayProcess;
+  beforeAll(async () => {
+    ollama = await startGateway({
+      config: { model_list: [{ model_name: "llama", litellm_params: { model: "ollama_chat/llama3.2", api_base: mock.url, keep_alive: "10m" } }] },
+    });
+  });
+
+  it("is sent to Ollama with every request that does not set its own", async () => {
+    const openai = openaiClient(ollama.url);
+    await openai.chat.completions.create({ model: "llama", messages: hi });
+    expect(lastCall()).toMatchObject({ path: "/api/chat", body: { model: "llama3.2", keep_alive: "10m" } });
+    await openai.chat.completions.create({ model: "llama", messages: hi, keep_alive: -1 } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(lastCall().body).toMatchObject({ keep_alive: -1 });
+  });
+});

@@ -241,7 +241,6 @@ describe("LiteLLM settings Pharos does not act on", () => {
     const ignored = [
       "model_list[0].litellm_params.max_parallel_requests",
       "model_list[0].litellm_params.num_retries",
-      "model_list[1].litellm_params.keep_alive",
       "litellm_settings.service_callback",
       "litellm_settings.telemetry",
       "litellm_settings.drop_params",

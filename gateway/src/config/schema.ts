@@ -97,6 +97,8 @@ export const litellmParamsSchema = z.strictObject({
   frequency_penalty: num.optional(),
   seed: num.pipe(z.number().int({ error: "expected an integer" })).optional(),
   stop: z.union([z.string(), stringList]).optional(),
+  /** Ollama only: how long the model stays loaded after a request ("5m", seconds, -1 = always). */
+  keep_alive: z.union([z.string().min(1), num]).optional(),
   /** Tags for tag-based routing (router_settings.enable_tag_filtering). */
   tags: stringList.optional(),
   /** Answer every call with this text, in-process, without calling the upstream (tests, demos, load tests). */
@@ -113,7 +115,6 @@ export const litellmParamsSchema = z.strictObject({
   output_cost_per_second: acceptedOnly,
   max_budget: acceptedOnly,
   budget_duration: acceptedOnly,
-  keep_alive: acceptedOnly,
   use_in_pass_through: acceptedOnly,
   merge_reasoning_content_in_choices: acceptedOnly,
 });
@@ -629,7 +630,6 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "model_list[].litellm_params.output_cost_per_second": "cost is per token (input_cost_per_token / output_cost_per_token)",
   "model_list[].litellm_params.max_budget": "deployment budgets are not implemented; use key budgets",
   "model_list[].litellm_params.budget_duration": "deployment budgets are not implemented; use key budgets",
-  "model_list[].litellm_params.keep_alive": "Ollama's keep_alive is not sent; set OLLAMA_KEEP_ALIVE on the Ollama server",
   "model_list[].litellm_params.use_in_pass_through": "pass-through endpoints are not implemented",
   "model_list[].litellm_params.merge_reasoning_content_in_choices": "answers are passed on as the upstream sent them",
   "router_settings.provider_budget_config": "provider budgets are not implemented yet",

@@ -67,6 +67,8 @@ describe("ollama/ requests", () => {
 
   it("send text completions to /api/generate and refuse a list of prompts", () => {
     expect(JSON.parse(ollamaGenerate.buildRequest("text_completion", { model: "g", prompt: "Say hi" }, target, false).body!).prompt).toBe("Say hi");
+    expect(JSON.parse(ollamaGenerate.buildRequest("text_completion", { model: "g", prompt: "Say hi", keep_alive: "1h" }, target, false).body!).keep_alive).toBe("1h");
+    expect(JSON.parse(ollamaChat.buildRequest("chat", { ...chat, keep_alive: -1 }, target, false).body!).keep_alive).toBe(-1);
     expect(() => ollamaGenerate.buildRequest("text_completion", { model: "g", prompt: ["a", "b"] }, target, false)).toThrow(/single prompt/);
   });
 

@@ -159,7 +159,9 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
       for (const name of ["keep_alive", "think"] as const) if (chat[name] !== undefined) outgoing[name] = chat[name];
       return { method: "POST", path: `${base}/api/${flavour === "chat" ? "chat" : "generate"}`, headers, body: JSON.stringify(outgoing) };
     }
-    outgoing["prompt"] = completionPrompt(body as CompletionRequest);
+    const completion = body as CompletionRequest;
+    outgoing["prompt"] = completionPrompt(completion);
+    if (completion["keep_alive"] !== undefined) outgoing["keep_alive"] = completion["keep_alive"];
     return { method: "POST", path: `${base}/api/generate`, headers, body: JSON.stringify(outgoing) };
   };
 

@@ -1,30 +1,40 @@
 import { describe, expect, it } from "vitest";
 import { litellmParamsSchema } from "../config/schema.ts";
 import type { ChatRequest, EmbeddingRequest } from "./openai-types.ts";
-import { extraHeadersOf, requestDefaultsOf, withExtraHeaders, withRequestDefaults } from "./request-defaults.ts";
+import { extraHeadersOf, requestDefaultsOf, unusedProviderParams, withExtraHeaders, withRequestDefaults } from "./request-defaults.ts";
 
 const params = (raw: Record<string, unknown>) => litellmParamsSchema.parse({ model: "openai/x", ...raw });
 const chat = (extra: Record<string, unknown> = {}): ChatRequest => ({ model: "g", messages: [{ role: "user", content: "hi" }], ...extra });
 
 describe("request defaults (litellm_params temperature, max_tokens, …)", () => {
   it("are undefined for a deployment without any, so the request passes untouched", () => {
-    expect(requestDefaultsOf(params({ api_key: "k", rpm: 10 }))).toBeUndefined();
+    expect(requestDefaultsOf(params({ api_key: "k", rpm: 10 }), "openai")).toBeUndefined();
     const body = chat();
     expect(withRequestDefaults("chat", body, undefined)).toBe(body);
   });
 
   it("fill what the request leaves out; the request's own values win", () => {
-    const defaults = requestDefaultsOf(params({ temperature: 0.2, max_tokens: "64", stop: ["\n\n"], seed: 7 }));
+    const defaults = requestDefaultsOf(params({ temperature: 0.2, max_tokens: "64", stop: ["\n\n"], seed: 7 }), "openai");
     expect(defaults).toEqual({ temperature: 0.2, max_tokens: 64, stop: ["\n\n"], seed: 7 });
     expect(withRequestDefaults("chat", chat(), defaults)).toEqual({ ...chat(), temperature: 0.2, max_tokens: 64, stop: ["\n\n"], seed: 7 });
     expect(withRequestDefaults("text_completion", { model: "g", prompt: "p", temperature: 1 }, defaults)).toMatchObject({ temperature: 1, max_tokens: 64 });
   });
 
   it("never send both token limits: a request setting one drops the other default", () => {
-    const defaults = requestDefaultsOf(params({ max_tokens: 64, max_completion_tokens: 128 }));
+    const defaults = requestDefaultsOf(params({ max_tokens: 64, max_completion_tokens: 128 }), "openai");
     expect(withRequestDefaults("chat", chat({ max_completion_tokens: 10 }), defaults)).toEqual({ ...chat(), max_completion_tokens: 10 });
     expect(withRequestDefaults("chat", chat({ max_tokens: 5 }), defaults)).toEqual({ ...chat(), max_tokens: 5 });
     expect(withRequestDefaults("chat", chat(), defaults)).toMatchObject({ max_tokens: 64, max_completion_tokens: 128 });
+  });
+
+  it("include Ollama's keep_alive for Ollama deployments only, and name it where it is ignored", () => {
+    const withKeepAlive = params({ keep_alive: "10m", temperature: 0.1 });
+    expect(requestDefaultsOf(withKeepAlive, "ollama_chat")).toEqual({ temperature: 0.1, keep_alive: "10m" });
+    expect(requestDefaultsOf(withKeepAlive, "ollama")).toEqual({ temperature: 0.1, keep_alive: "10m" });
+    expect(requestDefaultsOf(withKeepAlive, "openai")).toEqual({ temperature: 0.1 });
+    expect(unusedProviderParams(withKeepAlive, "openai")).toEqual(["keep_alive"]);
+    expect(unusedProviderParams(withKeepAlive, "ollama_chat")).toEqual([]);
+    expect(litellmParamsSchema.parse({ keep_alive: -1 }).keep_alive).toBe(-1);
   });
 
   it("leave embeddings alone", () => {

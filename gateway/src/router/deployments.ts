@@ -9,7 +9,7 @@ import type { ModelEntry } from "../config/schema.ts";
 import { knownModel } from "../providers/known-models.ts";
 import type { ProviderAdapter, UpstreamTarget } from "../providers/provider.ts";
 import { IN_PROCESS_BASE, resolveModel } from "../providers/registry.ts";
-import { extraHeadersOf, requestDefaultsOf } from "../providers/request-defaults.ts";
+import { extraHeadersOf, requestDefaultsOf, unusedProviderParams } from "../providers/request-defaults.ts";
 import type { RequestDefaults } from "../providers/request-defaults.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import type { Transport } from "../providers/transport.ts";
@@ -134,6 +134,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       inputCostPerToken: params.input_cost_per_token ?? entry.model_info?.input_cost_per_token,
       outputCostPerToken: params.output_cost_per_token ?? entry.model_info?.output_cost_per_token,
     });
+    for (const name of unusedProviderParams(params, provider.adapter.kind)) warnings.push(`${path}.${name}: only sent to Ollama deployments; ignored for ${provider.adapter.kind}/`);
     if (price.source === "unknown") {
       warnings.push(`${path}.model: no price known for "${model}"; its cost is reported as 0 (set input_cost_per_token / output_cost_per_token)`);
     }
@@ -158,7 +159,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       allowedFails: params.allowed_fails,
       cooldownTimeSeconds: params.cooldown_time,
       maxInputTokens: entry.model_info?.max_input_tokens ?? knownModel(upstreamModel)?.maxInputTokens,
-      requestDefaults: requestDefaultsOf(params),
+      requestDefaults: requestDefaultsOf(params, provider.adapter.kind),
       extraHeaders: extraHeadersOf(params),
       tags: params.tags,
       maxResponseBytes,
