@@ -12,6 +12,7 @@ import { openaiClient } from "../../tests/support/openai-client.ts";
 import { freePort } from "../../tests/support/ports.ts";
 import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
+import { processAlive } from "../src/process-alive.ts";
 
 afterAll(() => removeTempDirs());
 
@@ -22,15 +23,6 @@ function descendants(pid: number): number[] {
     .map((line) => Number(line.trim()))
     .filter((child) => child > 0);
   return children.flatMap((child) => [child, ...descendants(child)]);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
@@ -78,7 +70,7 @@ describe("the README's first command", () => {
       // npm runs the script in its own process group: stop every process npm started, by PID.
       const pids = descendants(child.pid!);
       for (const pid of [child.pid!, ...pids]) signal(pid, "SIGTERM");
-      await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: "npm start's processes to exit" });
+      await waitFor(() => pids.every((pid) => !processAlive(pid)), { timeoutMs: 15_000, what: "npm start's processes to exit" });
     }
   }, 90_000);
 });

@@ -13,6 +13,7 @@ import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
 import { logLines, postJson, scrape } from "./telemetry-support.ts";
 import type { Scrape } from "./telemetry-support.ts";
+import { processAlive } from "../src/process-alive.ts";
 
 let mock: MockUpstream;
 
@@ -54,15 +55,6 @@ async function warmBothWorkers(gateway: GatewayProcess): Promise<number> {
     { timeoutMs: 30_000, intervalMs: 100, what: "both workers answering" },
   );
   return sent;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const CHAT = { pharos_route: "chat_completions", gen_ai_request_model: "main" };
@@ -108,7 +100,7 @@ describe("with recycled workers", () => {
     // A worker that served 8 requests is replaced once its replacement listens, then drains and
     // exits: wait until at least one worker that answered requests is gone.
     const servers = servingPids(gateway);
-    await waitFor(() => [...servers].some((pid) => !alive(pid)), { timeoutMs: 45_000, intervalMs: 200, what: "a recycled worker to exit" });
+    await waitFor(() => [...servers].some((pid) => !processAlive(pid)), { timeoutMs: 45_000, intervalMs: 200, what: "a recycled worker to exit" });
     expect(logLines(gateway.output()).some((line) => line["msg"] === "recycling worker after max_requests_before_restart")).toBe(true);
     const metrics = await scrape(gateway.url);
     expectCounts(metrics, K);

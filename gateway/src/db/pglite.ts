@@ -18,6 +18,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Database, PoolStats, Queryable, QueryResult, Statement } from "./database.ts";
+import { processAlive } from "../process-alive.ts";
 
 export const LOCK_FILE = "pharos.lock";
 const PG_DIR = "pglite";
@@ -29,15 +30,6 @@ export class DataDirBusyError extends Error {
     super(`the data directory ${dir} is in use by another process (pid ${ownerPid})`);
     this.name = "DataDirBusyError";
     this.ownerPid = ownerPid;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -65,7 +57,7 @@ export function lockDataDir(dir: string): () => void {
       } catch {
         continue; // removed meanwhile: try again
       }
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) throw new DataDirBusyError(dir, owner);
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) throw new DataDirBusyError(dir, owner);
       rmSync(path, { force: true }); // stale: its process is gone
     }
   }

@@ -24,6 +24,7 @@ import { isConnectivityError } from "../db/database.ts";
 import type { Statement } from "../db/database.ts";
 import { SPEND_COLUMNS } from "./spend-row.ts";
 import type { SpendRow } from "./spend-row.ts";
+import { processAlive } from "../process-alive.ts";
 
 export const DEFAULT_BATCH_ROWS = 500;
 export const DEFAULT_MAX_QUEUED = 10_000;
@@ -123,15 +124,6 @@ function totalsOf(rows: readonly SpendRow[]): Map<string, number> {
   const totals = new Map<string, number>();
   for (const row of rows) if (row.apiKey !== null && row.spend !== 0) totals.set(row.apiKey, (totals.get(row.apiKey) ?? 0) + row.spend);
   return totals;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export class SpendWriter {
@@ -387,7 +379,7 @@ export class SpendWriter {
     }
     for (const name of names) {
       const pid = Number(name.split("-")[1]);
-      if (pid === process.pid || (Number.isInteger(pid) && pidAlive(pid))) continue;
+      if (pid === process.pid || (Number.isInteger(pid) && processAlive(pid))) continue;
       const adopted = join(this.spillDir, `${SPILL_PREFIX}${process.pid}-${name.split("-")[2]}-adopted-${String(this.segmentSeq++).padStart(6, "0")}.ndjson`);
       try {
         renameSync(join(this.spillDir, name), adopted);
