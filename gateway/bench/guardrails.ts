@@ -21,7 +21,7 @@ import { parseConfigText } from "../src/config/load.ts";
 import { createGuardrails } from "../src/guardrails/guardrails.ts";
 import type { Guardrails } from "../src/guardrails/guardrails.ts";
 import { ScanText } from "../src/guardrails/scanner.ts";
-import { DEFAULT_INJECTION_THRESHOLD, InjectionDetector } from "../src/guardrails/scanners/prompt-injection.ts";
+import { DEFAULT_INJECTION_THRESHOLD, detectionQuality, InjectionDetector } from "../src/guardrails/scanners/prompt-injection.ts";
 import { indexWords } from "../src/guardrails/word-index.ts";
 import { NO_GATEWAY_PARAMS } from "../src/http/gateway-params.ts";
 import type { ChatCompletionChunk, ChatRequest } from "../src/providers/openai-types.ts";
@@ -136,17 +136,7 @@ function accuracy(): Record<string, unknown> {
       .split("\n")
       .filter((line) => line.trim() !== "")
       .map((line) => JSON.parse(line) as { label: number; text: string });
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    for (const row of rows) {
-      const flagged = detector.score(row.text).score >= DEFAULT_INJECTION_THRESHOLD;
-      if (flagged && row.label === 1) tp++;
-      else if (flagged) fp++;
-      else if (row.label === 1) fn++;
-    }
-    const precision = tp / (tp + fp);
-    const recall = tp / (tp + fn);
+    const { tp, fp, fn, precision, recall } = detectionQuality(detector, rows);
     out[set] = { n: rows.length, positives: tp + fn, precision, recall, tp, fp, fn };
     say(`  ${set.padEnd(8)} n=${rows.length} (${tp + fn} injections)  precision ${precision.toFixed(3)}  recall ${recall.toFixed(3)}  (tp ${tp}, fp ${fp}, fn ${fn})`);
   }

@@ -4,34 +4,21 @@ import { describe, expect, it } from "vitest";
 import { FIXTURES, jsonl } from "../../../test/fixtures/guardrails/load.ts";
 import type { Labelled } from "../../../test/fixtures/guardrails/load.ts";
 import { ScanText } from "../scanner.ts";
-import { DEFAULT_INJECTION_THRESHOLD, InjectionDetector, promptInjection } from "./prompt-injection.ts";
+import { DEFAULT_INJECTION_THRESHOLD, detectionQuality, InjectionDetector, promptInjection } from "./prompt-injection.ts";
 
 const detector = new InjectionDetector();
 const scanner = promptInjection({ name: "PromptInjection", kind: "prompt_injection", phase: "input", failMode: "closed" }, {}, detector);
 
-function measure(rows: readonly Labelled[]): { precision: number; recall: number } {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (const row of rows) {
-    const flagged = detector.score(row.text).score >= DEFAULT_INJECTION_THRESHOLD;
-    if (flagged && row.label === 1) tp++;
-    else if (flagged) fp++;
-    else if (row.label === 1) fn++;
-  }
-  return { precision: tp / (tp + fp), recall: tp / (tp + fn) };
-}
-
 describe("PromptInjection on the shipped labelled sets", () => {
   // The measured values are in docs/guardrails.md; these floors catch regressions.
   it("keeps precision and recall on the dev set (used for tuning)", () => {
-    const { precision, recall } = measure(jsonl<Labelled>("prompt-injection.dev.jsonl"));
+    const { precision, recall } = detectionQuality(detector, jsonl<Labelled>("prompt-injection.dev.jsonl"));
     expect(precision).toBeGreaterThanOrEqual(0.97);
     expect(recall).toBeGreaterThanOrEqual(0.95);
   });
 
   it("keeps precision and recall on the held-out set (written before the rules)", () => {
-    const { precision, recall } = measure(jsonl<Labelled>("prompt-injection.heldout.jsonl"));
+    const { precision, recall } = detectionQuality(detector, jsonl<Labelled>("prompt-injection.heldout.jsonl"));
     expect(precision).toBeGreaterThanOrEqual(0.95);
     expect(recall).toBeGreaterThanOrEqual(0.95);
   });

@@ -142,3 +142,17 @@ export function promptInjection(settings: ScannerSettings, options: PromptInject
     },
   };
 }
+
+/** The detector's confusion counts, precision and recall at `threshold` over labelled texts (label 1 = injection). */
+export function detectionQuality(detector: InjectionDetector, rows: ReadonlyArray<{ readonly label: number; readonly text: string }>, threshold = DEFAULT_INJECTION_THRESHOLD): { tp: number; fp: number; fn: number; precision: number; recall: number } {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const row of rows) {
+    const flagged = detector.score(row.text).score >= threshold;
+    if (flagged && row.label === 1) tp++;
+    else if (flagged) fp++;
+    else if (row.label === 1) fn++;
+  }
+  return { tp, fp, fn, precision: tp / (tp + fp), recall: tp / (tp + fn) };
+}
