@@ -88,7 +88,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   // Alerting reads the database's state, and the stores raise budget and write-failure alerts: bound late.
   const late: { alerting?: Alerting } = {};
   const storeAlerts: StoreAlerts = { budget: (reading) => late.alerting?.budget(reading), dbException: (operation, error) => late.alerting?.dbException(operation, error) };
-  const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes, redisPools, alerts: storeAlerts });
+  const stores = createGatewayStores({ loaded, table, transports, env, logger, metrics: telemetry.metrics, bodyLimitBytes, aliases: router.policy.aliases, redisPools, alerts: storeAlerts });
   const guardrails = createGuardrails(config, { logger, metrics: metricsEnabled ? telemetry.metrics : undefined });
   const pipeline = new Pipeline({ table, router, logger, telemetry: pipelineTelemetry(telemetry, metricsEnabled), keys: stores.keyGuard, cache: stores.cacheStage, guardrails });
   const observers: RequestObserver[] = [...telemetryObservers(telemetry, logger, metricsEnabled)];

@@ -37,7 +37,7 @@ import { RateLimiter } from "../keys/rate-limiter.ts";
 import type { KeyResolver } from "../middleware/authenticate.ts";
 import type { RequestObserver, RequestState } from "../request-state.ts";
 import type { DeploymentTable, TransportSource } from "../router/deployments.ts";
-import { groupAliasesOf } from "../router/group-aliases.ts";
+import type { GroupAliases } from "../router/group-aliases.ts";
 import { SpendRetention } from "../spend/retention.ts";
 import { SpendQueries } from "../spend/spend-queries.ts";
 import { spendRowOf } from "../spend/spend-row.ts";
@@ -60,6 +60,8 @@ export interface GatewayStoresOptions {
   readonly logger: Logger;
   readonly metrics: PharosMetrics;
   readonly bodyLimitBytes: number;
+  /** router_settings.model_group_alias, as the routing policy resolved it: keys may list aliases. */
+  readonly aliases: GroupAliases;
   /** Redis pools shared with the router state (one per server per process). */
   readonly redisPools?: RedisPools;
   /** Where budget readings and database write failures go (Slack alerting), when configured. */
@@ -269,8 +271,7 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
             if (row !== undefined) spendWriter.enqueue(row);
           },
     routes(router) {
-      // A key may list model groups and their aliases (router_settings.model_group_alias).
-      const aliases = [...groupAliasesOf(config).targets.keys()];
+      const aliases = [...options.aliases.targets.keys()];
       keyRoutes(router, { store, cache: keyCache, knownGroups: () => new Set([...table.groupNames, ...aliases]), bodyLimitBytes: options.bodyLimitBytes });
       spendRoutes(router, new SpendQueries(db));
       modelAdminRoutes(router, { table, stored: storedModels });
