@@ -63,10 +63,17 @@ export class ScriptedServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private later(ms: number, run: () => void): void {
+  /**
+   * Runs `run` no sooner than `ms` of wall time from now. A timer alone can fire a fraction of a
+   * millisecond early (libuv measures from the loop's cached clock, taken before this handler
+   * ran), which would let a client see less than the scripted latency; the rest is waited out.
+   */
+  private later(ms: number, run: () => void, due = performance.now() + ms): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      run();
+      const left = due - performance.now();
+      if (left > 0) this.later(left, run, due);
+      else run();
     }, ms);
     this.timers.add(timer);
   }
