@@ -113,3 +113,16 @@ export async function load(target: Target, spec: RequestSpec, connections: numbe
     latencyP99: result.latency.p99,
   };
 }
+
+/** Throughput runs of every target, in rotating order per round, so drift on a shared machine hits all alike. */
+export async function interleavedLoad(targets: readonly Target[], spec: RequestSpec, rounds: number, connections: number, seconds: number): Promise<Map<string, LoadResult[]>> {
+  const runs = new Map<string, LoadResult[]>(targets.map((target) => [target.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[(round + i) % targets.length]!;
+      runs.get(target.name)!.push(await load(target, spec, connections, seconds, [target.pid]));
+    }
+  }
+  return runs;
+}
+

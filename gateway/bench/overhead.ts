@@ -4,20 +4,22 @@
  *
  *   sequential   interleaved rounds on one keep-alive connection, sub-millisecond timing,
  *                median of round medians and p99; overhead = target − direct
- *   load         autocannon, N connections; req/s, CPU ms per request of the proxy process
- *                (from /proc), p99, resident memory after load
+ *   load         autocannon, N connections, interleaved rounds; median req/s, the median of the
+ *                per-round ratios to the floor (with their range), CPU ms per request of the
+ *                proxy process (from /proc), p99, resident memory after load
  *   streaming    time to the first byte of an SSE stream, direct vs through Pharos
  *
  *   --router     also Pharos with one group of 10 deployments and Redis router state, routed
  *                least-busy and latency-based (issue 3's scenario; needs Redis on 127.0.0.1:6379)
  *
- * Flags: --rounds 10 --per-round 200 --connections 50 --seconds 5 --json FILE --node-options="…" --router
+ * Flags: --rounds 10 --per-round 200 --load-rounds 3 --connections 50 --seconds 5 --json FILE
+ *        --node-options="…" --router
  */
 import { cpus } from "node:os";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { interleaved, load } from "./measure.ts";
+import { interleaved, interleavedLoad, median } from "./measure.ts";
 import type { LoadResult, RequestSpec, SequentialResult } from "./measure.ts";
 import { rssMb, startBareProxy, startMock, startPharos } from "./processes.ts";
 import type { Target } from "./processes.ts";
@@ -26,6 +28,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "10" },
     "per-round": { type: "string", default: "200" },
+    "load-rounds": { type: "string", default: "3" },
     connections: { type: "string", default: "50" },
     seconds: { type: "string", default: "5" },
     json: { type: "string" },
@@ -36,6 +39,7 @@ const { values } = parseArgs({
 });
 const rounds = Number(values.rounds);
 const perRound = Number(values["per-round"]);
+const loadRounds = Number(values["load-rounds"]);
 const connections = Number(values.connections);
 const seconds = Number(values.seconds);
 
@@ -77,6 +81,26 @@ general_settings:
 `;
 }
 
+interface LoadSummary {
+  readonly requestsPerSecond: number;
+  /** Req/s as a percentage of the floor's in the same round: median, min, max over the rounds. */
+  readonly floorShare: { readonly median: number; readonly min: number; readonly max: number };
+  readonly cpuMsPerRequest: number;
+  readonly latencyP99: number;
+  readonly errors: number;
+}
+
+function summarize(runs: readonly LoadResult[], floorRuns: readonly LoadResult[]): LoadSummary {
+  const shares = runs.map((run, round) => (100 * run.requestsPerSecond) / floorRuns[round]!.requestsPerSecond);
+  return {
+    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    floorShare: { median: median(shares), min: Math.min(...shares), max: Math.max(...shares) },
+    cpuMsPerRequest: median(runs.map((run) => run.cpuMsPerRequest)),
+    latencyP99: median(runs.map((run) => run.latencyP99)),
+    errors: runs.reduce((sum, run) => sum + run.errors + run.non2xx, 0),
+  };
+}
+
 const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 const pad = (text: string, width: number): string => text.padEnd(width);
 
@@ -92,6 +116,8 @@ async function main(): Promise<void> {
     started.push(pharos);
     const pharosStream = await startPharos("pharos (stream)", pharosConfig(streamMock.url), pharosEnv);
     started.push(pharosStream);
+    const bareStream = await startBareProxy(streamMock.url, "bare proxy (stream)");
+    started.push(bareStream);
     const direct = mock;
     const routed: Target[] = [];
     if (values.router) {
@@ -122,30 +148,30 @@ async function main(): Promise<void> {
     }
     say();
 
-    const loads = new Map<string, LoadResult>();
-    const rss = new Map<string, number>();
-    for (const target of compared) {
-      loads.set(target.name, await load(target, chat, connections, seconds, [target.pid]));
-      rss.set(target.name, rssMb(target.pid));
-    }
-    const floor = loads.get(bare.name)!;
-    say(`Load: autocannon, ${connections} connections, ${seconds} s each (CPU = the measured process only)`);
-    say(`${pad("target", 18)}${pad("req/s", 10)}${pad("% of floor", 12)}${pad("CPU ms/req", 12)}${pad("p99 ms", 9)}${pad("errors", 8)}RSS MB`);
+    const runs = await interleavedLoad(compared, chat, loadRounds, connections, seconds);
+    const rss = new Map<string, number>(compared.map((target) => [target.name, rssMb(target.pid)]));
+    const floorRuns = runs.get(bare.name)!;
+    const loads = new Map<string, LoadSummary>(compared.map((target) => [target.name, summarize(runs.get(target.name)!, floorRuns)]));
+    say(`Load: autocannon, ${connections} connections, ${loadRounds} interleaved rounds × ${seconds} s per target (medians; CPU = the measured process only)`);
+    say(`${pad("target", 18)}${pad("req/s", 10)}${pad("% of floor (range)", 22)}${pad("CPU ms/req", 12)}${pad("p99 ms", 9)}${pad("errors", 8)}RSS MB`);
     for (const target of compared) {
       const result = loads.get(target.name)!;
-      const share = target === direct ? "" : `${fmt((100 * result.requestsPerSecond) / floor.requestsPerSecond, 1)} %`;
+      const share = target === direct || target === bare ? "" : `${fmt(result.floorShare.median, 1)} % (${fmt(result.floorShare.min, 0)}–${fmt(result.floorShare.max, 0)})`;
       say(
-        `${pad(target.name, 18)}${pad(fmt(result.requestsPerSecond, 0), 10)}${pad(share, 12)}${pad(fmt(result.cpuMsPerRequest), 12)}${pad(fmt(result.latencyP99, 0), 9)}${pad(String(result.errors + result.non2xx), 8)}${fmt(rss.get(target.name)!, 0)}`,
+        `${pad(target.name, 18)}${pad(fmt(result.requestsPerSecond, 0), 10)}${pad(share, 22)}${pad(fmt(result.cpuMsPerRequest), 12)}${pad(fmt(result.latencyP99, 0), 9)}${pad(String(result.errors), 8)}${fmt(rss.get(target.name)!, 0)}`,
       );
     }
     say();
 
-    const ttft = await interleaved([streamMock, pharosStream], stream, Math.max(3, Math.floor(rounds / 2)), Math.max(50, Math.floor(perRound / 4)), true);
+    const streamTargets = [streamMock, bareStream, pharosStream];
+    const ttft = await interleaved(streamTargets, stream, Math.max(3, Math.floor(rounds / 2)), Math.max(50, Math.floor(perRound / 4)), true);
     const directTtft = ttft.get(streamMock.name)!;
-    const pharosTtft = ttft.get(pharosStream.name)!;
     say(`Streaming: time to the first byte of the SSE body (ms)`);
-    say(`${pad("direct", 18)}p50 ${fmt(directTtft.p50)}  p99 ${fmt(directTtft.p99)}`);
-    say(`${pad("pharos", 18)}p50 ${fmt(pharosTtft.p50)}  p99 ${fmt(pharosTtft.p99)}  (adds ${fmt(pharosTtft.p50 - directTtft.p50)} at p50)`);
+    for (const target of streamTargets) {
+      const result = ttft.get(target.name)!;
+      const added = target === streamMock ? "" : `  (adds ${fmt(result.p50 - directTtft.p50)} at p50)`;
+      say(`${pad(target === streamMock ? "direct" : target === bareStream ? "bare node proxy" : "pharos", 18)}p50 ${fmt(result.p50)}  p99 ${fmt(result.p99)}${added}`);
+    }
 
     if (values.json !== undefined) {
       writeFileSync(
@@ -155,11 +181,12 @@ async function main(): Promise<void> {
             date: new Date().toISOString(),
             node: process.version,
             cpus: cpus().length,
-            settings: { rounds, perRound, connections, seconds },
+            settings: { rounds, perRound, loadRounds, connections, seconds },
             sequential: Object.fromEntries(sequential),
             load: Object.fromEntries(loads),
+            loadRuns: Object.fromEntries(runs),
             rssMb: Object.fromEntries(rss),
-            streaming: { direct: directTtft, pharos: pharosTtft },
+            streaming: { direct: directTtft, bare: ttft.get(bareStream.name), pharos: ttft.get(pharosStream.name) },
             report: lines,
           },
           null,

@@ -71,9 +71,9 @@ export async function startMock(options: { chunkDelayMs?: number } = {}): Promis
   return start("mock upstream", [MAIN, "mock-upstream", "--port", String(port), "--chunk-delay-ms", String(options.chunkDelayMs ?? 0)], port, {}, "/__mock/stats");
 }
 
-export async function startBareProxy(upstream: string): Promise<Target> {
+export async function startBareProxy(upstream: string, name = "bare node proxy"): Promise<Target> {
   const port = await freePort();
-  return start("bare node proxy", [join(DIST, "bench/bare-proxy.js"), String(port), upstream], port);
+  return start(name, [join(DIST, "bench/bare-proxy.js"), String(port), upstream], port);
 }
 
 export async function startPharos(name: string, config: string, env: Record<string, string> = {}, args: string[] = []): Promise<Target> {
