@@ -253,6 +253,17 @@ describe("bad input gets a clear error and reaches no upstream", () => {
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("404");
   });
+
+  it("matches the path before checking the key, as LiteLLM does: 404 and 405 without a key, 401 only on a real route", async () => {
+    const totalBefore = mock.stats().total;
+    expect((await fetch(`${gateway.url}/v1/nothing-here`)).status).toBe(404);
+    expect((await fetch(`${gateway.url}/v1/chat/completions`)).status).toBe(405);
+    expect((await fetch(`${gateway.url}/health/liveliness`, { method: "POST" })).status).toBe(405);
+    const noKey = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: "{}" });
+    expect(noKey.status).toBe(401);
+    expect(((await noKey.json()) as { error: { type: string } }).error.type).toBe("auth_error");
+    expect(mock.stats().total).toBe(totalBefore);
+  });
 });
 
 describe("general_settings.enforce_user_param", () => {
