@@ -50,8 +50,36 @@ describe("compare", () => {
     expect(p50?.ratioMax).toBeGreaterThanOrEqual(p50?.ratio ?? Infinity);
     expect(byMetric.get("requests/s")?.ratio).toBeLessThan(0.5);
     expect(byMetric.has("overhead p50 (ms)")).toBe(false);
+    const { failures } = JSON.parse(run.stdout) as { failures: { a: { failures: number }; b: { failures: number }; over: string[] } };
+    expect([failures.a.failures, failures.b.failures, failures.over]).toEqual([0, 0, []]);
     expect(run.stderr).toMatch(/warm-up \(discarded\)/);
     expect(fast.stats().hits["openai chat"]).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("reports each side's failure rate, and a side answering with fast 500s fails the comparison (exit 1)", async () => {
+    const failing = new ScriptedServer(() => ({ status: 500, body: '{"error":{"message":"boom"}}' }));
+    const broken = await failing.listen();
+    try {
+      const run = await runHarness(["compare", "--a", a, "--b", broken, "-u", "2", "--rounds", "1", "--slice", "1s"]);
+      expect(run.code, run.stderr).toBe(1);
+      expect(failing.hitsOf("/v1/chat/completions")).toBeGreaterThan(0);
+      // the 500s answer far faster than A's 2 ms mock: without the check, B would look faster
+      expect(run.stdout).toMatch(/failure rate \(%\)\s+0\.000\s+100\.0\s+n\/a\s+n\/a-n\/a\n/);
+      expect(run.stdout).toMatch(/WARNING: B failed more than 1\.00 % of requests \(--max-fail-rate\): A 0 of \d+ \(0\.00 %\), B (\d+) of \1 \(100\.00 %\)\./);
+      expect(run.stdout).toMatch(/ratios over failed responses are not comparable/);
+      expect(run.stderr).toMatch(/ERROR\/pharos-load: WARNING: B failed more than 1\.00 %/);
+      expect(run.stderr).toMatch(/round 1\/1: A .*, 0 failed \| B .*, [1-9]\d* failed/);
+
+      // a limit above B's rate lets it pass, still showing the row and saying what is in the ratios
+      const lenient = await runHarness(["compare", "--a", a, "--b", broken, "-u", "2", "--rounds", "1", "--slice", "1s", "--max-fail-rate", "1", "--json"]);
+      expect(lenient.code, lenient.stderr).toBe(0);
+      const report = JSON.parse(lenient.stdout) as { failures: { a: { rate: number }; b: { rate: number; failures: number }; maxFailRate: number; over: string[] }; notes: string[] };
+      expect(report.failures).toMatchObject({ a: { rate: 0 }, b: { rate: 1 }, maxFailRate: 1, over: [] });
+      expect(report.failures.b.failures).toBeGreaterThan(0);
+      expect(report.notes).toEqual([expect.stringMatching(/^note: failed responses are in the ratios: A 0 of \d+ \(0\.00 %\), B \d+ of \d+ \(100\.00 %\); under the 100\.00 % limit/)]);
+    } finally {
+      await failing.close();
+    }
   }, 30_000);
 
   it("with --rate compares on the open model, measuring from the intended send time", async () => {
@@ -59,6 +87,8 @@ describe("compare", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/open model, 20 req\/s; 1 rounds x 1 s per target/);
     expect(run.stdout).toMatch(/p50 \(ms\)\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
+    expect(run.stdout).toMatch(/failure rate \(%\)\s+0\.000\s+0\.000\s+n\/a/);
+    expect(run.stdout).not.toMatch(/WARNING|note:/);
   }, 30_000);
 });
 
