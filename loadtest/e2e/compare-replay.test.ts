@@ -2,6 +2,8 @@
  * compare: the same scenario against two targets in interleaved slices, ratios with spread;
  * replay: the seed benchmark scaled down, printed next to the published figures.
  */
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MockUpstream } from "../../gateway/src/mock/mock-upstream.ts";
 import { ScriptedServer } from "./support/scripted-server.ts";
@@ -111,5 +113,57 @@ describe("replay", () => {
     expect(run.stdout).toMatch(/Requests\/s\s+[\d.,]+\s+1,170\n/);
     expect(run.stdout).toMatch(/LiteLLM overhead median \(ms\)\s+0\.8\s+2\n/);
     expect(run.stdout).toMatch(/closed-model check: 4 users/);
+    // the gateway check before the run: one GET of the readiness route, answered 200, no warning
+    expect(gateway.hitsOf("/health/readiness")).toBe(1);
+    expect(run.stderr).not.toMatch(/not ready/);
   }, 30_000);
+});
+
+describe("replay checks the gateway first", () => {
+  async function unusedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  it("fails at once, saying how to start one, when nothing listens at the target", async () => {
+    const target = `http://127.0.0.1:${await unusedPort()}`;
+    const run = await runHarness(["replay", "-H", target], { timeoutMs: 15_000 });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(`pharos-load: error: no gateway at ${target}: start it with \`make run\` or \`make stack\` first (GET ${target}/health/readiness: `);
+    expect(run.stderr).toMatch(/ECONNREFUSED/);
+    expect(run.stderr).not.toMatch(/Starting litellm-benchmark/);
+    // the replay's default run time is 30 s; the check takes one refused connection
+    expect(run.seconds).toBeLessThan(8);
+  }, 20_000);
+
+  it("gives up after its short timeout when the target accepts but never answers", async () => {
+    const silent = new ScriptedServer(() => ({ delayMs: 20_000 }));
+    const target = await silent.listen();
+    try {
+      const run = await runHarness(["replay", "-H", target], { timeoutMs: 15_000 });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`no gateway at ${target}: start it with \`make run\` or \`make stack\` first (GET ${target}/health/readiness: no answer within 2000 ms)`);
+      expect(run.seconds).toBeGreaterThanOrEqual(2);
+      expect(run.seconds).toBeLessThan(10);
+      expect(silent.hitsOf("/v1/chat/completions")).toBe(0);
+    } finally {
+      await silent.close();
+    }
+  }, 20_000);
+
+  it("runs against a gateway that is up but not ready, with a warning", async () => {
+    const unready = new ScriptedServer((request) => (request.url === "/health/readiness" ? { status: 503 } : { delayMs: 2 }));
+    const target = await unready.listen();
+    try {
+      const run = await runHarness(["replay", "-H", target, "-u", "1", "-r", "1", "-t", "1", "--only-summary"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(`WARNING/pharos-load: ${target}/health/readiness answered 503: the gateway is up but not ready, requests may fail`);
+      expect(unready.hitsOf("/v1/chat/completions")).toBeGreaterThan(0);
+    } finally {
+      await unready.close();
+    }
+  }, 20_000);
 });
