@@ -84,7 +84,7 @@ probe: ## one request per model group, as a table of results
 validate: build ## lint every config file: compose, nginx, prometheus, rules, alertmanager, dashboards, gateway configs, k8s
 	$(RUN_NODE) dist/scripts/validate.js
 
-loadtest: build ## the seed benchmark replayed by pharos-load against LOADTEST_HOST (default the gateway on :4000)
+loadtest: build ## the seed benchmark replayed by pharos-load against LOADTEST_HOST (default the gateway on :4000; start it with make run or make stack)
 	$(RUN_NODE) dist/loadtest/src/main.js replay -H $(LOADTEST_HOST) $(LOADTEST_ARGS)
 
 k8s-rules: build ## regenerate deploy/k8s/base/prometheus-rule.yaml from prometheus/rules/ and alerts/

@@ -81,7 +81,7 @@ describe("configuration layers", () => {
 });
 
 describe("clear errors, exit 2", () => {
-  const cases: Array<[string, string[], RegExp]> = [
+  const cases: Array<[string, string[], RegExp, Record<string, string>?]> = [
     ["unknown flag", ["--bogus"], /pharos-load: error: unknown flag --bogus; see --help/],
     ["misspelt flag", ["--spawnrate", "3"], /did you mean --spawn-rate\?/],
     ["Locust distributed flag", ["--master"], /--master is a Locust option for distributed mode/],
@@ -94,15 +94,21 @@ describe("clear errors, exit 2", () => {
     ["invalid scenario", ["-f", "invalid.yaml", "-H", "http://127.0.0.1:9"], /users\[0\]\.tasks: needs at least one task/],
     ["bad threshold", ["--threshold", "p99 is low"], /invalid threshold "p99 is low"/],
     ["compare without targets", ["compare", "--a", "http://127.0.0.1:9"], /compare needs --a URL and --b URL \(missing --b\)/],
+    ["compare failure limit not a fraction", ["compare", "--a", "http://127.0.0.1:9", "--b", "http://127.0.0.1:9", "--max-fail-rate", "5"], /invalid value for --max-fail-rate from the command line: "5" is not a fraction between 0 and 1/],
+    ["bad boolean flag", ["--headless=maybe", "-H", "http://127.0.0.1:9", "-t", "1"], /invalid value for --headless from the command line: "maybe" is not a boolean \(true\/false/],
+    ["bad boolean variable", ["-H", "http://127.0.0.1:9", "-t", "1"], /invalid value for --headless from LOCUST_HEADLESS: "xyz" is not a boolean/, { LOCUST_HEADLESS: "xyz" }],
+    ["bad boolean in a config file", ["--config", "bad-bool.conf", "-H", "http://127.0.0.1:9"], /invalid value for --only-summary from .*bad-bool\.conf:2: "nah" is not a boolean/],
+    ["flag the load model ignores", ["--arrival", "bursty", "-H", "http://127.0.0.1:9", "-t", "1"], /invalid value for --arrival from the command line: "bursty" is not one of constant, poisson/],
   ];
 
   beforeAll(() => {
     writeScenario(dir, "locustfile.py", "from locust import HttpUser\n");
     writeScenario(dir, "invalid.yaml", "users: [{ name: U, tasks: [] }]\n");
+    writeScenario(dir, "bad-bool.conf", "run-time = 1\nonly-summary = nah\n");
   });
 
-  it.each(cases)("%s", async (_name, args, message) => {
-    const run = await runHarness(args, { cwd: dir });
+  it.each(cases)("%s", async (_name, args, message, env) => {
+    const run = await runHarness(args, { cwd: dir, ...(env === undefined ? {} : { env }) });
     expect(run.stderr).toMatch(message);
     expect(run.code).toBe(2);
   });

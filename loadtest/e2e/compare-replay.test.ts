@@ -2,6 +2,8 @@
  * compare: the same scenario against two targets in interleaved slices, ratios with spread;
  * replay: the seed benchmark scaled down, printed next to the published figures.
  */
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MockUpstream } from "../../gateway/src/mock/mock-upstream.ts";
 import { ScriptedServer } from "./support/scripted-server.ts";
@@ -50,8 +52,36 @@ describe("compare", () => {
     expect(p50?.ratioMax).toBeGreaterThanOrEqual(p50?.ratio ?? Infinity);
     expect(byMetric.get("requests/s")?.ratio).toBeLessThan(0.5);
     expect(byMetric.has("overhead p50 (ms)")).toBe(false);
+    const { failures } = JSON.parse(run.stdout) as { failures: { a: { failures: number }; b: { failures: number }; over: string[] } };
+    expect([failures.a.failures, failures.b.failures, failures.over]).toEqual([0, 0, []]);
     expect(run.stderr).toMatch(/warm-up \(discarded\)/);
     expect(fast.stats().hits["openai chat"]).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("reports each side's failure rate, and a side answering with fast 500s fails the comparison (exit 1)", async () => {
+    const failing = new ScriptedServer(() => ({ status: 500, body: '{"error":{"message":"boom"}}' }));
+    const broken = await failing.listen();
+    try {
+      const run = await runHarness(["compare", "--a", a, "--b", broken, "-u", "2", "--rounds", "1", "--slice", "1s"]);
+      expect(run.code, run.stderr).toBe(1);
+      expect(failing.hitsOf("/v1/chat/completions")).toBeGreaterThan(0);
+      // the 500s answer far faster than A's 2 ms mock: without the check, B would look faster
+      expect(run.stdout).toMatch(/failure rate \(%\)\s+0\.000\s+100\.0\s+n\/a\s+n\/a-n\/a\n/);
+      expect(run.stdout).toMatch(/WARNING: B failed more than 1\.00 % of requests \(--max-fail-rate\): A 0 of \d+ \(0\.00 %\), B (\d+) of \1 \(100\.00 %\)\./);
+      expect(run.stdout).toMatch(/ratios over failed responses are not comparable/);
+      expect(run.stderr).toMatch(/ERROR\/pharos-load: WARNING: B failed more than 1\.00 %/);
+      expect(run.stderr).toMatch(/round 1\/1: A .*, 0 failed \| B .*, [1-9]\d* failed/);
+
+      // a limit above B's rate lets it pass, still showing the row and saying what is in the ratios
+      const lenient = await runHarness(["compare", "--a", a, "--b", broken, "-u", "2", "--rounds", "1", "--slice", "1s", "--max-fail-rate", "1", "--json"]);
+      expect(lenient.code, lenient.stderr).toBe(0);
+      const report = JSON.parse(lenient.stdout) as { failures: { a: { rate: number }; b: { rate: number; failures: number }; maxFailRate: number; over: string[] }; notes: string[] };
+      expect(report.failures).toMatchObject({ a: { rate: 0 }, b: { rate: 1 }, maxFailRate: 1, over: [] });
+      expect(report.failures.b.failures).toBeGreaterThan(0);
+      expect(report.notes).toEqual([expect.stringMatching(/^note: failed responses are in the ratios: A 0 of \d+ \(0\.00 %\), B \d+ of \d+ \(100\.00 %\); under the 100\.00 % limit/)]);
+    } finally {
+      await failing.close();
+    }
   }, 30_000);
 
   it("with --rate compares on the open model, measuring from the intended send time", async () => {
@@ -59,6 +89,8 @@ describe("compare", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/open model, 20 req\/s; 1 rounds x 1 s per target/);
     expect(run.stdout).toMatch(/p50 \(ms\)\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
+    expect(run.stdout).toMatch(/failure rate \(%\)\s+0\.000\s+0\.000\s+n\/a/);
+    expect(run.stdout).not.toMatch(/WARNING|note:/);
   }, 30_000);
 });
 
@@ -81,5 +113,57 @@ describe("replay", () => {
     expect(run.stdout).toMatch(/Requests\/s\s+[\d.,]+\s+1,170\n/);
     expect(run.stdout).toMatch(/LiteLLM overhead median \(ms\)\s+0\.8\s+2\n/);
     expect(run.stdout).toMatch(/closed-model check: 4 users/);
+    // the gateway check before the run: one GET of the readiness route, answered 200, no warning
+    expect(gateway.hitsOf("/health/readiness")).toBe(1);
+    expect(run.stderr).not.toMatch(/not ready/);
   }, 30_000);
+});
+
+describe("replay checks the gateway first", () => {
+  async function unusedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  it("fails at once, saying how to start one, when nothing listens at the target", async () => {
+    const target = `http://127.0.0.1:${await unusedPort()}`;
+    const run = await runHarness(["replay", "-H", target], { timeoutMs: 15_000 });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(`pharos-load: error: no gateway at ${target}: start it with \`make run\` or \`make stack\` first (GET ${target}/health/readiness: `);
+    expect(run.stderr).toMatch(/ECONNREFUSED/);
+    expect(run.stderr).not.toMatch(/Starting litellm-benchmark/);
+    // the replay's default run time is 30 s; the check takes one refused connection
+    expect(run.seconds).toBeLessThan(8);
+  }, 20_000);
+
+  it("gives up after its short timeout when the target accepts but never answers", async () => {
+    const silent = new ScriptedServer(() => ({ delayMs: 20_000 }));
+    const target = await silent.listen();
+    try {
+      const run = await runHarness(["replay", "-H", target], { timeoutMs: 15_000 });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`no gateway at ${target}: start it with \`make run\` or \`make stack\` first (GET ${target}/health/readiness: no answer within 2000 ms)`);
+      expect(run.seconds).toBeGreaterThanOrEqual(2);
+      expect(run.seconds).toBeLessThan(10);
+      expect(silent.hitsOf("/v1/chat/completions")).toBe(0);
+    } finally {
+      await silent.close();
+    }
+  }, 20_000);
+
+  it("runs against a gateway that is up but not ready, with a warning", async () => {
+    const unready = new ScriptedServer((request) => (request.url === "/health/readiness" ? { status: 503 } : { delayMs: 2 }));
+    const target = await unready.listen();
+    try {
+      const run = await runHarness(["replay", "-H", target, "-u", "1", "-r", "1", "-t", "1", "--only-summary"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(`WARNING/pharos-load: ${target}/health/readiness answered 503: the gateway is up but not ready, requests may fail`);
+      expect(unready.hitsOf("/v1/chat/completions")).toBeGreaterThan(0);
+    } finally {
+      await unready.close();
+    }
+  }, 20_000);
 });

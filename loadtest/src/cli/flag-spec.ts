@@ -61,6 +61,7 @@ export const COMPARE_FLAGS: readonly FlagSpec[] = [
   { name: "users", short: "u", env: "LOCUST_USERS", kind: "int", metavar: "N", help: "connections per slice (autocannon, no think time); default 10" },
   { name: "rounds", env: "PHAROS_LOAD_ROUNDS", kind: "int", metavar: "N", help: "A/B slice pairs, alternating ABBA; default 6" },
   { name: "slice", env: "PHAROS_LOAD_SLICE", kind: "duration", metavar: "TIME", help: "length of one slice; default 2s" },
+  { name: "max-fail-rate", env: "PHAROS_LOAD_MAX_FAIL_RATE", kind: "float", metavar: "R", help: "exit 1 when either side's failure rate is above R (a fraction: 0.01 = 1 %); default 0.01" },
   ...OPEN_MODEL,
   JSON_FLAG,
   SEED,

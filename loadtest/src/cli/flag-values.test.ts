@@ -51,6 +51,25 @@ describe("clear errors", () => {
     expect(() => flags(["-u"])).toThrow("-u needs a value (N)");
   });
 
+  it("rejects a bad boolean from any source when the values are built, though the flag is never read", () => {
+    expect(() => flags(["--headless=maybe"])).toThrow('invalid value for --headless from the command line: "maybe" is not a boolean (true/false, yes/no, on/off, 1/0)');
+    expect(() => flags([], { LOCUST_HEADLESS: "xyz" })).toThrow('invalid value for --headless from LOCUST_HEADLESS: "xyz" is not a boolean');
+    expect(() => flags([], {}, "users = 2\nonly-summary = nah\n")).toThrow('invalid value for --only-summary from locust.conf:2: "nah" is not a boolean');
+    expect(() => flags([], { LOCUST_CSV_FULL_HISTORY: "2" })).toThrow(UsageError);
+  });
+
+  it("accepts configargparse's boolean spellings and a bare flag", () => {
+    expect(["yes", "ON", "1", "true"].map((value) => flags([`--headless=${value}`]).bool("headless"))).toEqual([true, true, true, true]);
+    expect(["no", "Off", "0", "false"].map((value) => flags([], { LOCUST_HEADLESS: value }).bool("headless"))).toEqual([false, false, false, false]);
+    expect(flags(["--headless"]).bool("headless")).toBe(true);
+  });
+
+  it("checks flags the chosen load model does not read", () => {
+    expect(() => flags(["--arrival", "bursty"])).toThrow(/--arrival from the command line: "bursty" is not one of constant, poisson/);
+    expect(() => flags(["--rate", "5", "-u", "ten"])).toThrow(/-u\/--users from the command line: "ten" is not an integer/);
+    expect(() => flags([], { PHAROS_LOAD_MAX_LATENESS: "soon" })).toThrow(/--max-lateness from PHAROS_LOAD_MAX_LATENESS: "soon" is not a time span/);
+  });
+
   it("enforces Locust's own rules", () => {
     expect(() => runOptions(flags(["--csv-full-history"]))).toThrow("'--csv-full-history' requires '--csv'.");
     expect(() => runOptions(flags(["-r", "0"]))).toThrow(/spawn-rate.*not > 0/);

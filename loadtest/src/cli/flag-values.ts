@@ -1,6 +1,7 @@
 /**
  * Flag values resolved with Locust's precedence — config files < environment < command line —
- * and converted on access, with errors that say which flag and where the bad value came from.
+ * checked when they are resolved (every flag that has a value, read later or not) and converted
+ * on access, with errors that say which flag and where the bad value came from.
  */
 import type { FlagSpec } from "./flag-spec.ts";
 import type { ConfEntry } from "./locust-conf.ts";
@@ -54,6 +55,7 @@ export class FlagValues {
       if (value !== undefined && value !== "") this.resolved.set(spec.name, { values: spec.kind === "list" ? value.split(";").map((v) => v.trim()).filter((v) => v !== "") : [value], source: spec.env ?? "" });
     }
     for (const [name, values] of argv.values) this.resolved.set(name, { values, source: "the command line" });
+    for (const spec of specs) this.check(spec);
   }
 
   has(name: string): boolean {
@@ -73,7 +75,7 @@ export class FlagValues {
     if (value === undefined) return false;
     if (TRUE.includes(value.toLowerCase())) return true;
     if (FALSE.includes(value.toLowerCase())) return false;
-    throw this.invalid(name, value, "not a boolean (true/false)");
+    throw this.invalid(name, value, "not a boolean (true/false, yes/no, on/off, 1/0)");
   }
 
   /** int and float flags. */
@@ -105,6 +107,18 @@ export class FlagValues {
     const spec = this.specOf(name);
     const source = this.resolved.get(name)?.source ?? "the command line";
     return new UsageError(`invalid value for ${label(spec)} from ${source}: ${JSON.stringify(value)} is ${why}`);
+  }
+
+  /**
+   * Converts a flag's value the way reading it would, so that a bad value is an error even when
+   * the command never reads that flag (`--headless=maybe`, `--arrival` without `--rate`).
+   */
+  private check(spec: FlagSpec): void {
+    if (!this.resolved.has(spec.name)) return;
+    if (spec.kind === "bool") this.bool(spec.name);
+    else if (spec.kind === "int" || spec.kind === "float") this.number(spec.name);
+    else if (spec.kind === "timespan" || spec.kind === "duration") this.seconds(spec.name);
+    else if (spec.kind === "string") this.string(spec.name);
   }
 
   private specOf(name: string): FlagSpec {

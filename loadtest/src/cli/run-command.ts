@@ -40,10 +40,12 @@ export interface FinishedRun {
   readonly thresholds: readonly ThresholdResult[];
 }
 
-/** How `replay` reuses the run: its own defaults and extra output after the run. */
+/** How `replay` reuses the run: its own defaults, a check of the target before it, extra output after it. */
 export interface RunVariant {
   readonly command: "run" | "replay";
   readonly defaults?: Readonly<Record<string, string>>;
+  /** Throws (a UsageError) when the run should not start. */
+  readonly beforeRun?: (host: string, log: Logger) => Promise<void>;
   readonly afterRun?: (run: FinishedRun) => string;
 }
 
@@ -137,6 +139,7 @@ export async function runCommand(argv: readonly string[], io: CliIo, variant: Ru
   for (const note of options.notes) log.warning(note);
   const scenario = await loadScenario(options.locustfile, { env: io.env, cwd: io.cwd, userClassNames: options.userClasses });
   const host = targetHost(options.host ?? scenario.host);
+  await variant.beforeRun?.(host, log);
   const csv = options.csvPrefix === undefined ? undefined : new CsvFiles(resolve(io.cwd, options.csvPrefix));
   log.info(`Starting ${scenario.name} against ${host}: ${describePlan(options.plan)}`);
   if (options.runTimeS !== undefined) log.info(`Run time limit set to ${options.runTimeS} seconds`);

@@ -1,7 +1,8 @@
 /**
  * `pharos-load compare --a URL --b URL`: the same scenario against two targets in interleaved
  * slices — one discarded warm-up pair, then N rounds in A B, B A, A B ... order so drift in the
- * machine hits both sides alike — reporting the B/A ratio of each metric with its spread.
+ * machine hits both sides alike — reporting the B/A ratio of each metric with its spread, and
+ * each side's failure rate (exit 1 when one is above --max-fail-rate).
  * Default engine: autocannon at -u connections (saturation). With --rate: the open model.
  */
 import type { CliIo } from "../cli/cli-io.ts";
@@ -18,9 +19,10 @@ import { createRandom } from "../scenario/random.ts";
 import type { Random } from "../scenario/random.ts";
 import type { Scenario } from "../scenario/scenario.ts";
 import { autocannonSlice } from "./autocannon-slice.ts";
+import { DEFAULT_MAX_FAIL_RATE, EXIT_TOO_MANY_FAILURES, failureCheck, failureLines, failureRow } from "./failure-check.ts";
 import { openSlice } from "./open-slice.ts";
 import { compareRounds, compareTable } from "./ratio-stats.ts";
-import type { RoundPair } from "./ratio-stats.ts";
+import type { MetricComparison, RoundPair } from "./ratio-stats.ts";
 import type { SliceMeasure } from "./slice-measure.ts";
 
 interface CompareOptions {
@@ -31,6 +33,7 @@ interface CompareOptions {
   readonly rounds: number;
   readonly sliceS: number;
   readonly plan: OpenPlan | undefined;
+  readonly maxFailRate: number;
   readonly json: boolean;
   readonly seed: number | undefined;
   readonly loglevel: LogLevel;
@@ -49,6 +52,12 @@ function atLeastOne(flags: FlagValues, name: string, fallback: number): number {
   return value;
 }
 
+function failRateLimit(flags: FlagValues): number {
+  const value = flags.number("max-fail-rate") ?? DEFAULT_MAX_FAIL_RATE;
+  if (!(value >= 0 && value <= 1)) throw flags.invalid("max-fail-rate", String(value), "not a fraction between 0 and 1 (0.01 = 1 %)");
+  return value;
+}
+
 function compareOptions(flags: FlagValues): CompareOptions {
   const sliceS = flags.seconds("slice") ?? 2;
   if (!(sliceS > 0)) throw flags.invalid("slice", String(sliceS), "not > 0");
@@ -60,6 +69,7 @@ function compareOptions(flags: FlagValues): CompareOptions {
     rounds: atLeastOne(flags, "rounds", 6),
     sliceS,
     plan: openPlan(flags),
+    maxFailRate: failRateLimit(flags),
     json: flags.bool("json"),
     seed: flags.number("seed"),
     loglevel: (flags.string("loglevel") ?? "INFO") as LogLevel,
@@ -72,6 +82,10 @@ function slicer(options: CompareOptions, scenario: Scenario, random: Random): (u
   return (url) => autocannonSlice(url, scenario, options.connections, options.sliceS, random);
 }
 
+function sliceText(slice: SliceMeasure): string {
+  return `${slice.rps.toFixed(1)} req/s p50 ${slice.p50.toFixed(2)} ms, ${slice.failures} failed`;
+}
+
 async function runRounds(options: CompareOptions, slice: (url: string) => Promise<SliceMeasure>, log: Logger): Promise<RoundPair[]> {
   const rounds: RoundPair[] = [];
   for (let round = 0; round <= options.rounds; round++) {
@@ -80,10 +94,15 @@ async function runRounds(options: CompareOptions, slice: (url: string) => Promis
     const second = await slice(aFirst ? options.b : options.a);
     const pair = aFirst ? { a: first, b: second } : { a: second, b: first };
     const label = round === 0 ? "warm-up (discarded)" : `round ${round}/${options.rounds}`;
-    log.info(`${label}: A ${pair.a.rps.toFixed(1)} req/s p50 ${pair.a.p50.toFixed(2)} ms | B ${pair.b.rps.toFixed(1)} req/s p50 ${pair.b.p50.toFixed(2)} ms`);
+    log.info(`${label}: A ${sliceText(pair.a)} | B ${sliceText(pair.b)}`);
     if (round > 0) rounds.push(pair);
   }
   return rounds;
+}
+
+function textReport(options: CompareOptions, engine: string, rows: readonly MetricComparison[], notes: readonly string[]): string {
+  const head = [`A = ${options.a}`, `B = ${options.b}`, `${engine}; ${options.rounds} rounds x ${options.sliceS} s per target`, ""];
+  return `${[...head, compareTable(rows), ...(notes.length === 0 ? [] : ["", ...notes])].join("\n")}\n`;
 }
 
 export async function compareCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -96,7 +115,10 @@ export async function compareCommand(argv: readonly string[], io: CliIo): Promis
   log.info(`compare ${scenario.name}: A=${options.a} B=${options.b}; ${engine}; ${options.rounds} rounds of ${options.sliceS} s slices (ABBA order) after a warm-up pair`);
   const rounds = await runRounds(options, slicer(options, scenario, createRandom(options.seed)), log);
   const comparisons = compareRounds(rounds);
-  if (options.json) io.stdout(`${JSON.stringify({ a: options.a, b: options.b, scenario: scenario.name, engine, sliceSeconds: options.sliceS, rounds, comparisons }, null, 2)}\n`);
-  else io.stdout(`A = ${options.a}\nB = ${options.b}\n${engine}; ${options.rounds} rounds x ${options.sliceS} s per target\n\n${compareTable(comparisons)}\n`);
-  return 0;
+  const failures = failureCheck(rounds, options.maxFailRate);
+  const notes = failureLines(failures);
+  if (failures.over.length > 0) for (const line of notes) log.error(line);
+  if (options.json) io.stdout(`${JSON.stringify({ a: options.a, b: options.b, scenario: scenario.name, engine, sliceSeconds: options.sliceS, rounds, comparisons, failures, notes }, null, 2)}\n`);
+  else io.stdout(textReport(options, engine, [...comparisons, failureRow(failures)], notes));
+  return failures.over.length > 0 ? EXIT_TOO_MANY_FAILURES : 0;
 }

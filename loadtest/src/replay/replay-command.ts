@@ -1,12 +1,15 @@
 /**
  * `pharos-load replay`: the seed benchmark (litellm-benchmark) run as a normal Locust-style run
- * with scaled-down defaults, followed by the seed's table next to the published figures.
+ * with scaled-down defaults, after checking that a gateway answers at the target, followed by the
+ * seed's table next to the published figures.
  */
 import type { CliIo } from "../cli/cli-io.ts";
 import { runCommand } from "../cli/run-command.ts";
 import type { FinishedRun } from "../cli/run-command.ts";
+import type { Logger } from "../report/logger.ts";
 import { meanWaitSeconds } from "../scenario/wait-time.ts";
 import type { StatsEntry } from "../stats/locust-stats.ts";
+import { checkGateway, readinessUrl } from "./gateway-check.ts";
 import { replayTable } from "./replay-table.ts";
 import { REPLAY_DEFAULTS } from "./seed-benchmark.ts";
 
@@ -40,6 +43,12 @@ function replayReport(run: FinishedRun): string {
   });
 }
 
+/** Fails at once when nothing answers at the target; warns when it answers its readiness check with a 5xx. */
+async function gatewayCheck(host: string, log: Logger): Promise<void> {
+  const status = await checkGateway(host);
+  if (status >= 500) log.warning(`${readinessUrl(host)} answered ${status}: the gateway is up but not ready, requests may fail`);
+}
+
 export function replayCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  return runCommand(argv, io, { command: "replay", defaults: REPLAY_DEFAULTS, afterRun: replayReport });
+  return runCommand(argv, io, { command: "replay", defaults: REPLAY_DEFAULTS, beforeRun: gatewayCheck, afterRun: replayReport });
 }

@@ -7,51 +7,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { replayGolden } from "../../fixtures/locust-golden/replay-events.ts";
 import { RequestStats } from "../stats/locust-stats.ts";
 import { csvRow } from "./python-format.ts";
-import { EXCEPTIONS_HEADER, exceptionsCsv, failuresCsv, FAILURES_HEADER, HISTORY_HEADER, historyRows, statsCsv, STATS_HEADER } from "./locust-csv.ts";
+import { EXCEPTIONS_HEADER, exceptionsCsv, failuresCsv, FAILURES_HEADER, HISTORY_HEADER, statsCsv, STATS_HEADER } from "./locust-csv.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
 const fixture = (...path: string[]): string => readFileSync(join(FIXTURES, ...path), "utf8");
-
-interface GoldenEvent {
-  readonly t: number;
-  readonly method: string;
-  readonly name: string;
-  readonly ms: number;
-  readonly bytes: number;
-  readonly error?: string;
-}
-
-interface GoldenSpec {
-  readonly start: number;
-  readonly end: number;
-  readonly events: readonly GoldenEvent[];
-  readonly history: ReadonlyArray<{ readonly t: number; readonly users: number }>;
-}
-
-function replayGolden(): { stats: RequestStats; history: string; fullHistory: string } {
-  const spec = JSON.parse(fixture("locust-golden", "events.json")) as GoldenSpec;
-  let now = spec.start;
-  const stats = new RequestStats(() => now);
-  type Step = { kind: "event"; t: number; event: GoldenEvent } | { kind: "history"; t: number; users: number };
-  const steps: Step[] = [...spec.events.map((event): Step => ({ kind: "event", t: event.t, event })), ...spec.history.map((h): Step => ({ kind: "history", t: h.t, users: h.users }))];
-  steps.sort((a, b) => a.t - b.t);
-  let history = "";
-  let fullHistory = "";
-  for (const step of steps) {
-    now = step.t;
-    if (step.kind === "history") {
-      history += historyRows(stats, step.users, step.t, false);
-      fullHistory += historyRows(stats, step.users, step.t, true);
-      continue;
-    }
-    stats.logRequest(step.event.method, step.event.name, step.event.ms, step.event.bytes);
-    if (step.event.error !== undefined) stats.logError(step.event.method, step.event.name, step.event.error);
-  }
-  now = spec.end;
-  return { stats, history, fullHistory };
-}
 
 describe("Locust CSV headers", () => {
   it("equal the header rows Locust writes, byte for byte", () => {
