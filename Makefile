@@ -42,6 +42,7 @@ SERVICE ?=
 CERT_NAME ?= localhost
 LOADTEST_HOST ?= http://127.0.0.1:4000
 LOADTEST_ARGS ?=
+K8S_RULE_JOBS ?=
 
 .PHONY: up down logs ps stack stack-down stack-status certs check probe validate loadtest k8s-rules
 
@@ -87,5 +88,5 @@ validate: build ## lint every config file: compose, nginx, prometheus, rules, al
 loadtest: build ## the seed benchmark replayed by pharos-load against LOADTEST_HOST (default the gateway on :4000)
 	$(RUN_NODE) dist/loadtest/src/main.js replay -H $(LOADTEST_HOST) $(LOADTEST_ARGS)
 
-k8s-rules: build ## regenerate deploy/k8s/base/prometheus-rule.yaml from prometheus/rules/ and alerts/
-	$(RUN_NODE) dist/scripts/k8s-prometheus-rule.js
+k8s-rules: build ## regenerate deploy/k8s/base/prometheus-rule.yaml from prometheus/rules/ and alerts/ (K8S_RULE_JOBS="node=… prometheus=… alertmanager=…"; default kube-prometheus' job names)
+	$(RUN_NODE) dist/scripts/k8s-prometheus-rule.js $(foreach job,$(K8S_RULE_JOBS),--job $(job))
