@@ -17,8 +17,8 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { jobNamesFromArgs, KUBE_PROMETHEUS_JOBS, OUTPUT, renameJobs, renderPrometheusRule, ruleSources } from "../scripts/k8s-prometheus-rule.ts";
 import { ROOT } from "./support/gateway-process.ts";
-import { kustomizeBuild, kustomizeFallback, kustomizeWithTool } from "./support/kustomize.ts";
-import type { K8sObject } from "./support/kustomize.ts";
+import { kustomizeBuild, kustomizeFallback, kustomizeWithTool } from "../scripts/kustomize.ts";
+import type { K8sObject } from "../scripts/kustomize.ts";
 
 const BASE = join(ROOT, "deploy/k8s/base");
 const OVERLAY = join(ROOT, "deploy/k8s/overlays/example");
