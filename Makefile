@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .PHONY: help install build run test test-deps lint typecheck bench
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
 install: ## npm packages (brings Node 24 for the npm scripts)
 	npm install
@@ -42,6 +42,7 @@ SERVICE ?=
 CERT_NAME ?= localhost
 LOADTEST_HOST ?= http://127.0.0.1:4000
 LOADTEST_ARGS ?=
+K8S_RULE_JOBS ?=
 
 .PHONY: up down logs ps stack stack-down stack-status certs check probe validate loadtest k8s-rules
 
@@ -87,5 +88,5 @@ validate: build ## lint every config file: compose, nginx, prometheus, rules, al
 loadtest: build ## the seed benchmark replayed by pharos-load against LOADTEST_HOST (default the gateway on :4000; start it with make run or make stack)
 	$(RUN_NODE) dist/loadtest/src/main.js replay -H $(LOADTEST_HOST) $(LOADTEST_ARGS)
 
-k8s-rules: build ## regenerate deploy/k8s/base/prometheus-rule.yaml from prometheus/rules/ and alerts/
-	$(RUN_NODE) dist/scripts/k8s-prometheus-rule.js
+k8s-rules: build ## regenerate deploy/k8s/base/prometheus-rule.yaml from prometheus/rules/ and alerts/ (K8S_RULE_JOBS="node=… prometheus=… alertmanager=…"; default kube-prometheus' job names)
+	$(RUN_NODE) dist/scripts/k8s-prometheus-rule.js $(foreach job,$(K8S_RULE_JOBS),--job $(job))

@@ -2,7 +2,9 @@
  * deploy/k8s: the kustomize base and the example overlay render, every object validates against
  * the Kubernetes (and prometheus-operator) schemas from npm, the pieces fit together (selectors,
  * ports, probes, drain vs grace period), the gateway config in the ConfigMap loads, and the
- * PrometheusRule holds exactly the rule groups of prometheus/rules/ and alerts/.
+ * PrometheusRule holds exactly the rule groups of prometheus/rules/ and alerts/ — with their job
+ * matchers renamed to the job names a Kubernetes Prometheus uses (kube-prometheus' by default),
+ * so the host and monitoring alerts select targets that exist there.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -13,10 +15,10 @@ import { Deployment } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
-import { OUTPUT, renderPrometheusRule, ruleSources } from "../scripts/k8s-prometheus-rule.ts";
+import { jobNamesFromArgs, KUBE_PROMETHEUS_JOBS, OUTPUT, renameJobs, renderPrometheusRule, ruleSources } from "../scripts/k8s-prometheus-rule.ts";
 import { ROOT } from "./support/gateway-process.ts";
-import { kustomizeBuild, kustomizeFallback, kustomizeWithTool } from "./support/kustomize.ts";
-import type { K8sObject } from "./support/kustomize.ts";
+import { kustomizeBuild, kustomizeFallback, kustomizeWithTool } from "../scripts/kustomize.ts";
+import type { K8sObject } from "../scripts/kustomize.ts";
 
 const BASE = join(ROOT, "deploy/k8s/base");
 const OVERLAY = join(ROOT, "deploy/k8s/overlays/example");
@@ -159,19 +161,70 @@ describe("the gateway Deployment and its neighbours", () => {
   });
 });
 
+/** Every string in a value, depth first (rule expressions, labels, annotations). */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value !== null && typeof value === "object") return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+/** `job` label matchers: job="x", job!="x", job=~"x|y", also with escaped quotes (queries in annotation templates). */
+const JOB_MATCHER = /\bjob(\s*)(=~|!~|!=|=)(\s*)(\\?")(.*?)\4/g;
+const jobsSelected = (value: unknown): string[] => stringsIn(value).flatMap((text) => [...text.matchAll(JOB_MATCHER)].flatMap((match) => match[5]!.split("|")));
+const withoutJobNames = (value: unknown): unknown => JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === "string" ? item.replace(JOB_MATCHER, "job$1$2$3$4…$4") : item));
+
 describe("PrometheusRule generated from alerts/", () => {
-  it("holds exactly the groups of prometheus/rules/*.rules.yml and alerts/*.rules.yml, and the committed file is current", () => {
-    const rule = find<{ spec: { groups: { name: string; rules: Record<string, unknown>[] }[] } }>(base.objects, "PrometheusRule");
-    const sources = ruleSources(ROOT);
-    expect(rule.spec.groups).toEqual(sources.flatMap((source) => source.groups));
-    // Every alert of alerts/ is in it, unchanged.
+  // kube-prometheus' job names for node-exporter, Prometheus and Alertmanager (the generator's default).
+  const KUBE_PROMETHEUS = { node: "node-exporter", prometheus: "prometheus-k8s", alertmanager: "alertmanager-main" };
+  const rule = find<{ spec: { groups: { name: string; rules: Record<string, unknown>[] }[] } }>(base.objects, "PrometheusRule");
+  const sources = ruleSources(ROOT);
+  const sourceGroups = sources.flatMap((source) => source.groups);
+
+  it("holds exactly the groups of prometheus/rules/*.rules.yml and alerts/*.rules.yml, job names aside, and the committed file is current", () => {
+    expect(withoutJobNames(rule.spec.groups)).toEqual(withoutJobNames(sourceGroups));
+    // Every alert of alerts/ is in it, in order.
     const alertFiles = sources.filter((source) => source.file.startsWith("alerts/"));
     expect(alertFiles.length).toBeGreaterThan(0);
-    const alerts = alertFiles.flatMap((source) => source.groups.flatMap((group) => group.rules.filter((ruleEntry) => "alert" in ruleEntry)));
-    expect(rule.spec.groups.flatMap((group) => group.rules.filter((ruleEntry) => "alert" in ruleEntry))).toEqual(alerts);
+    const alertNames = (groups: readonly { rules: readonly Record<string, unknown>[] }[]): unknown[] => groups.flatMap((group) => group.rules.filter((entry) => "alert" in entry).map((entry) => entry["alert"]));
+    expect(alertNames(rule.spec.groups)).toEqual(alertNames(alertFiles.flatMap((source) => source.groups)));
     // prometheus-operator needs unique group names within one PrometheusRule.
     const names = rule.spec.groups.map((group) => group.name);
     expect(new Set(names).size).toBe(names.length);
     expect(readFileSync(join(ROOT, OUTPUT), "utf8"), `${OUTPUT} is stale: run \`make k8s-rules\``).toBe(renderPrometheusRule(ROOT));
+  });
+
+  it("selects the job names of a Kubernetes Prometheus (kube-prometheus by default), never prometheus.yml's node/prometheus/alertmanager", () => {
+    expect(KUBE_PROMETHEUS_JOBS).toEqual(KUBE_PROMETHEUS);
+    const sourceJobs = jobsSelected(sourceGroups);
+    const generatedJobs = jobsSelected(rule.spec.groups);
+    // Matcher by matcher: the source's job, renamed where kube-prometheus names it differently.
+    expect(generatedJobs).toEqual(sourceJobs.map((job) => KUBE_PROMETHEUS[job as keyof typeof KUBE_PROMETHEUS] ?? job));
+    for (const [compose, kubernetes] of Object.entries(KUBE_PROMETHEUS)) {
+      expect(sourceJobs, `the rule files select job="${compose}"`).toContain(compose);
+      expect(generatedJobs, `job="${compose}" left in the PrometheusRule`).not.toContain(compose);
+      expect(generatedJobs).toContain(kubernetes);
+    }
+    // Every job selected exists on Kubernetes: the ServiceMonitor's (the gateway), kube-prometheus'
+    // (host, Prometheus, Alertmanager), and nginx's exporter, which deploy/k8s does not ship (an
+    // Ingress is the edge there): PharosNginxDown stays silent unless you run one under that job.
+    const monitor = find<{ spec: { endpoints: { relabelings: { targetLabel: string; replacement?: string }[] }[] } }>(base.objects, "ServiceMonitor");
+    const serviceMonitorJobs = monitor.spec.endpoints.map((endpoint) => endpoint.relabelings.find((relabel) => relabel.targetLabel === "job")?.replacement);
+    expect(new Set(generatedJobs)).toEqual(new Set([...serviceMonitorJobs, ...Object.values(KUBE_PROMETHEUS), "nginx"]));
+  });
+
+  it("renames matchers in expressions and annotation queries, and takes other names from --job (make k8s-rules K8S_RULE_JOBS=…)", () => {
+    expect(renameJobs('up{job="node"} + up{job!="prometheus"} + up{job=~"alertmanager|pharos"} + up{job="nodes"}', KUBE_PROMETHEUS)).toBe(
+      'up{job="node-exporter"} + up{job!="prometheus-k8s"} + up{job=~"alertmanager-main|pharos"} + up{job="nodes"}',
+    );
+    expect(renameJobs('{{ with query "count(up{job=\\"node\\"})" }}', KUBE_PROMETHEUS)).toBe('{{ with query "count(up{job=\\"node-exporter\\"})" }}');
+    const jobs = jobNamesFromArgs(["--check", "--job", "node=host-metrics", "--job=alertmanager=kube-prometheus-stack-alertmanager"]);
+    expect(jobs).toEqual({ node: "host-metrics", prometheus: "prometheus-k8s", alertmanager: "kube-prometheus-stack-alertmanager" });
+    const custom = renderPrometheusRule(ROOT, jobs);
+    expect(custom).toContain('node_memory_MemAvailable_bytes{job="host-metrics"}');
+    expect(custom).toContain('alertmanager_config_last_reload_successful{job="kube-prometheus-stack-alertmanager"}');
+    expect(custom).toContain('prometheus_config_last_reload_successful{job="prometheus-k8s"}');
+    expect(custom).not.toContain('job="node-exporter"');
+    expect(() => jobNamesFromArgs(["--job", "node"])).toThrow(/NAME=K8S_NAME/);
   });
 });

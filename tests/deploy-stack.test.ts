@@ -2,7 +2,8 @@
  * The native stack for real: `make stack` starts gateways, Redis, PostgreSQL (own data dir),
  * nginx, the exporters, Prometheus and Alertmanager (when their configs exist) as local
  * processes from the compose stack's files; a request goes through nginx to a gateway and on
- * to the bench mock upstream; `make stack-down` leaves none of those processes behind.
+ * to the bench mock upstream; `make check` and `make probe` report on it (and fail when a target
+ * or a model group does); `make stack-down` leaves none of those processes behind.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -38,6 +39,8 @@ async function freeBase(): Promise<number> {
   }
   throw new Error("no free port range");
 }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function make(target: string, env: Record<string, string>): { status: number | null; output: string } {
   const result = spawnSync("make", ["--no-print-directory", target], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", timeout: 180_000 });
@@ -124,6 +127,41 @@ describe("make stack / make stack-down", () => {
       expect(urls.every((url) => url.startsWith("http://127.0.0.1:"))).toBe(true);
       expect(urls).toContain(`http://127.0.0.1:${plan.gateways[1]!.port}/metrics`);
     }
+
+    // `make check` and `make probe` against this stack, pointed by PHAROS_URL / PHAROS_HEALTH_URL /
+    // EDGE_URL at the second gateway (urls.env names the first: the overrides win).
+    const second = plan.gateways[1]!;
+    const targets = { PHAROS_URL: `http://127.0.0.1:${second.port}`, PHAROS_HEALTH_URL: `http://127.0.0.1:${second.health}`, EDGE_URL: `https://127.0.0.1:${plan.nginxHttps}`, LITELLM_MASTER_KEY: "sk-change-me" };
+    const check = make("check", { ...env, ...targets });
+    expect(check.output).toContain("make check: environment");
+    for (const [name, url] of [
+      ["health app (liveliness)", `${targets.PHAROS_HEALTH_URL}/health/liveliness`],
+      ["readiness", `${targets.PHAROS_URL}/health/readiness`],
+      ["models", `${targets.PHAROS_URL}/v1/models`],
+      ["metrics", `${targets.PHAROS_URL}/metrics`],
+      ["edge (nginx)", `${targets.EDGE_URL}/health/liveliness`],
+    ]) {
+      expect(check.output, check.output).toMatch(new RegExp(`^  ok  {3}${escapeRegExp(name!)} +\\d+ ms  ${escapeRegExp(url!)}$`, "m"));
+    }
+    expect(check.status, check.output).toBe(0);
+    // A target that does not answer is a FAIL line and exit 1 (port 1: nothing listens there).
+    const broken = make("check", { ...env, ...targets, EDGE_URL: "https://127.0.0.1:1" });
+    expect(broken.output).toMatch(/^ {2}FAIL {2}edge \(nginx\) +\d+ ms {2}https:\/\/127\.0\.0\.1:1\/health\/liveliness {2}\S/m);
+    expect(broken.output.match(/^ {2}ok {3}/gm)).toHaveLength(4);
+    expect(broken.status).not.toBe(0);
+
+    // One request per model group of deploy/config.yaml: the in-process fakes and the bench mock
+    // answer; ollama-local has no Ollama server in this stack (no `ollama` profile), so it fails
+    // and the exit code says so.
+    const probe = make("probe", { ...env, ...targets, PROBE_TIMEOUT_MS: "20000" });
+    expect(probe.output).toContain(`make probe: ${targets.PHAROS_URL} (environment)`);
+    expect(probe.output).toMatch(/^ {2}model group +mode +status +ms +deployment +detail$/m);
+    expect(probe.output).toMatch(/^ {2}fake-openai-endpoint +chat +200 +\d+ +fake-openai-endpoint-0$/m);
+    expect(probe.output).toMatch(/^ {2}fake-embedding-endpoint +embedding +200 +\d+ +\S+$/m);
+    expect(probe.output).toMatch(/^ {2}bench-mock +chat +200 +\d+ +bench-mock-0$/m);
+    expect(probe.output).toMatch(/^ {2}ollama-local +chat +(?!200 )\S+ +\d+ +\S+ +\S.*$/m);
+    expect(probe.output).toContain("3/4 model groups answered");
+    expect(probe.status, probe.output).not.toBe(0);
 
     // A second `make stack` on the same directory refuses.
     const again = make("stack", env);

@@ -19,6 +19,23 @@ export interface AlertmanagerOptions {
   readonly groupTimers?: string;
 }
 
+/** An alert as Alertmanager's API v2 holds it. */
+export interface HeldAlert {
+  readonly labels: Record<string, string>;
+  readonly fingerprint: string;
+  /** state: active, suppressed (inhibited or silenced) or unprocessed; inhibitedBy: the fingerprints of the alerts that inhibit it. */
+  readonly status: { readonly state: string; readonly inhibitedBy: readonly string[]; readonly silencedBy: readonly string[] };
+}
+
+/** An alert to post, as Prometheus sends it (POST /api/v2/alerts). */
+export interface PostableAlert {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** ISO time; omitted = now. */
+  readonly startsAt?: string;
+  readonly endsAt?: string;
+}
+
 export interface AlertmanagerProcess {
   readonly url: string;
   /** host:port, for Prometheus' alerting config. */
@@ -26,7 +43,9 @@ export interface AlertmanagerProcess {
   readonly daemon: Daemon;
   readonly configPath: string;
   /** Alerts Alertmanager holds (API v2). */
-  alerts(): Promise<{ labels: Record<string, string>; status: { state: string } }[]>;
+  alerts(): Promise<HeldAlert[]>;
+  /** Posts alerts in one request, as Prometheus does (API v2). */
+  post(alerts: readonly PostableAlert[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,7 +90,11 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
     daemon,
     configPath,
     async alerts() {
-      return (await (await fetch(`${url}/api/v2/alerts`)).json()) as { labels: Record<string, string>; status: { state: string } }[];
+      return (await (await fetch(`${url}/api/v2/alerts`)).json()) as HeldAlert[];
+    },
+    async post(alerts) {
+      const response = await fetch(`${url}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(alerts) });
+      if (response.status !== 200) throw new Error(`POST /api/v2/alerts: ${response.status} ${await response.text()}`);
     },
     stop: () => daemon.stop(),
   };

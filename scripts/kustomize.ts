@@ -1,8 +1,9 @@
 /**
  * Renders a kustomization: with `kubectl kustomize` or `kustomize build` when one is installed,
  * else with a small renderer of the features deploy/k8s uses (resources, labels,
- * configMapGenerator, secretGenerator, namespace, images, JSON 6902 patches). The test compares
- * the two wherever kubectl exists, so the fallback stays faithful.
+ * configMapGenerator, secretGenerator, namespace, images, JSON 6902 patches). Used by
+ * `make validate` (scripts/validate.ts) and tests/deploy-k8s.test.ts, which compares the two
+ * wherever kubectl exists, so the fallback stays faithful.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
