@@ -128,6 +128,17 @@ export function toGatewayError(value: unknown): GatewayError {
   return new GatewayError("internal_error", `Internal error: ${message}`, { cause: value });
 }
 
+const SHOWN_STRING_LIMIT = 40;
+
+/** A value a client sent, as an error message shows it: short strings and scalars as they are, others by kind. */
+export function shown(input: unknown): string {
+  if (typeof input === "string") return input.length <= SHOWN_STRING_LIMIT ? `'${input}'` : `a string of ${input.length} characters`;
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "a list";
+  if (typeof input === "object") return "an object";
+  return String(input);
+}
+
 /** Status classes used as metric attributes (`2xx` … `5xx`). */
 export function statusClass(status: number): "2xx" | "3xx" | "4xx" | "5xx" {
   if (status >= 500) return "5xx";

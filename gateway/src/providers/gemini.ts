@@ -51,9 +51,8 @@ export function geminiRequest(body: ChatRequest): JsonObject {
     const role = message.role === "assistant" ? "model" : "user";
     const parts: JsonObject[] = text === "" ? [] : [{ text }];
     for (const call of message.tool_calls ?? []) {
-      const fn = isObject(call) && isObject(call["function"]) ? call["function"] : {};
-      const args = typeof fn["arguments"] === "string" ? safeJson(fn["arguments"]) : {};
-      parts.push({ functionCall: { name: String(fn["name"] ?? ""), args } });
+      const fn = call.function;
+      if (fn !== undefined) parts.push({ functionCall: { name: fn.name, args: safeJson(fn.arguments) } });
     }
     contents.push({ role, parts: parts.length > 0 ? parts : [{ text: "" }] });
   }
@@ -61,12 +60,12 @@ export function geminiRequest(body: ChatRequest): JsonObject {
   if (system.length > 0) out["systemInstruction"] = { parts: [{ text: system.join("\n") }] };
   const config: JsonObject = {};
   const maxTokens = body.max_tokens ?? body.max_completion_tokens;
-  if (maxTokens !== undefined) config["maxOutputTokens"] = maxTokens;
-  if (body.temperature !== undefined) config["temperature"] = body.temperature;
-  if (body.top_p !== undefined) config["topP"] = body.top_p;
-  if (body.n !== undefined) config["candidateCount"] = body.n;
-  if (body.seed !== undefined) config["seed"] = body.seed;
-  if (body.stop !== undefined) config["stopSequences"] = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (maxTokens != null) config["maxOutputTokens"] = maxTokens;
+  if (body.temperature != null) config["temperature"] = body.temperature;
+  if (body.top_p != null) config["topP"] = body.top_p;
+  if (body.n != null) config["candidateCount"] = body.n;
+  if (body.seed != null) config["seed"] = body.seed;
+  if (body.stop != null) config["stopSequences"] = Array.isArray(body.stop) ? body.stop : [body.stop];
   if (body.response_format?.type === "json_object" || body.response_format?.type === "json_schema") config["responseMimeType"] = "application/json";
   if (Object.keys(config).length > 0) out["generationConfig"] = config;
   if (Array.isArray(body.tools) && body.tools.length > 0) {

@@ -36,13 +36,13 @@ function headersFor(target: UpstreamTarget): Record<string, string> {
 export function ollamaOptions(body: ChatRequest | CompletionRequest): JsonObject | undefined {
   const options: JsonObject = {};
   const maxTokens = body.max_tokens ?? (body as ChatRequest).max_completion_tokens;
-  if (maxTokens !== undefined) options["num_predict"] = maxTokens;
-  if (body.temperature !== undefined) options["temperature"] = body.temperature;
-  if (body.top_p !== undefined) options["top_p"] = body.top_p;
-  if (body.stop !== undefined) options["stop"] = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (maxTokens != null) options["num_predict"] = maxTokens;
+  if (body.temperature != null) options["temperature"] = body.temperature;
+  if (body.top_p != null) options["top_p"] = body.top_p;
+  if (body.stop != null) options["stop"] = Array.isArray(body.stop) ? body.stop : [body.stop];
   for (const name of ["seed", "frequency_penalty", "presence_penalty", "top_k", "repeat_penalty", "num_ctx"] as const) {
     const value = body[name];
-    if (value !== undefined) options[name] = value;
+    if (value != null) options[name] = value;
   }
   return Object.keys(options).length === 0 ? undefined : options;
 }
@@ -156,12 +156,12 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
         outgoing["prompt"] = prompt;
         if (system !== undefined) outgoing["system"] = system;
       }
-      for (const name of ["keep_alive", "think"] as const) if (chat[name] !== undefined) outgoing[name] = chat[name];
+      for (const name of ["keep_alive", "think"] as const) if (chat[name] != null) outgoing[name] = chat[name];
       return { method: "POST", path: `${base}/api/${flavour === "chat" ? "chat" : "generate"}`, headers, body: JSON.stringify(outgoing) };
     }
     const completion = body as CompletionRequest;
     outgoing["prompt"] = completionPrompt(completion);
-    if (completion["keep_alive"] !== undefined) outgoing["keep_alive"] = completion["keep_alive"];
+    if (completion["keep_alive"] != null) outgoing["keep_alive"] = completion["keep_alive"];
     return { method: "POST", path: `${base}/api/generate`, headers, body: JSON.stringify(outgoing) };
   };
 
