@@ -11,7 +11,7 @@ describe("the error catalogue", () => {
   });
 
   it("never retries or cools down on a client's own mistake", () => {
-    for (const code of ["invalid_json", "invalid_request", "unknown_model", "upstream_bad_request", "upstream_unprocessable", "context_window_exceeded", "content_policy_violation"] as const) {
+    for (const code of ["invalid_json", "invalid_request", "unsupported_params", "unknown_model", "upstream_bad_request", "upstream_unprocessable", "context_window_exceeded", "content_policy_violation"] as const) {
       expect(ERRORS[code], code).toMatchObject({ retryable: false, coolsDown: false });
     }
   });

@@ -32,6 +32,8 @@ export const ERRORS = {
   payload_too_large: spec(413, "invalid_request_error"),
   unknown_model: spec(404, "not_found_error"),
   unsupported_operation: spec(400, "invalid_request_error"),
+  /** A field the deployment's provider cannot send (LiteLLM's UnsupportedParamsError); drop_params drops it instead. */
+  unsupported_params: spec(400, "invalid_request_error"),
   route_not_found: spec(404, "not_found_error"),
   /** /key/info, /key/update, /key/delete, /model/delete naming something that does not exist. */
   resource_not_found: spec(404, "not_found_error"),
