@@ -213,6 +213,9 @@ describe("bad input gets a clear error and reaches no upstream", () => {
     ["a tool without a function name", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"parameters":{}}}]}', 400, "tools[0].function.name", "'tools[0].function.name' is required"],
     ["an unknown tool_choice", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"tool_choice":"always"}', 400, "tool_choice", "'tool_choice' must be 'none', 'auto', 'required' or an object naming a tool"],
     ["an unknown response_format type", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}}', 400, "response_format.type", "'response_format.type' must be one of 'text', 'json_object', 'json_schema' (got 'xml')"],
+    // No cache is configured on this gateway: controls are still checked, not ignored.
+    ["cache controls that are not an object", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"cache":true}', 400, "cache", "'cache' must be an object of cache controls"],
+    ["a cache ttl that is not a number", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"cache":{"ttl":"x"}}', 400, "cache.ttl", "'cache.ttl' must be a number of seconds >= 0 (got 'x')"],
     ["a user that is not a string", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"user":42}', 400, "user", "'user' must be a string (got 42)"],
   ] as const)("%s → %d", async (_name, body, status, param, message) => {
     mock.resetStats();
