@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERRORS, GatewayError, statusClass, toGatewayError } from "./errors.ts";
+import { ERRORS, GatewayError, shown, statusClass, toGatewayError } from "./errors.ts";
 
 describe("the error catalogue", () => {
   it("gives every code an HTTP error status and an OpenAI type", () => {
@@ -11,7 +11,7 @@ describe("the error catalogue", () => {
   });
 
   it("never retries or cools down on a client's own mistake", () => {
-    for (const code of ["invalid_json", "invalid_request", "unknown_model", "upstream_bad_request", "upstream_unprocessable", "context_window_exceeded", "content_policy_violation"] as const) {
+    for (const code of ["invalid_json", "invalid_request", "unsupported_params", "unknown_model", "upstream_bad_request", "upstream_unprocessable", "context_window_exceeded", "content_policy_violation"] as const) {
       expect(ERRORS[code], code).toMatchObject({ retryable: false, coolsDown: false });
     }
   });
@@ -28,6 +28,11 @@ describe("the error catalogue", () => {
   it("turns unknown throwables into internal errors", () => {
     expect(toGatewayError(new TypeError("oops"))).toMatchObject({ code: "internal_error", status: 500 });
     expect(toGatewayError("text")).toMatchObject({ code: "internal_error", message: "Internal error: text" });
+  });
+
+  it("shows a client's value short in a message, never a long text it sent", () => {
+    expect(shown("x".repeat(41))).toBe("a string of 41 characters");
+    expect([shown("bot"), shown(null), shown([1]), shown({ a: 1 }), shown(false), shown(2.5)]).toEqual(["'bot'", "null", "a list", "an object", "false", "2.5"]);
   });
 
   it("classes statuses", () => {

@@ -32,6 +32,8 @@ export const ERRORS = {
   payload_too_large: spec(413, "invalid_request_error"),
   unknown_model: spec(404, "not_found_error"),
   unsupported_operation: spec(400, "invalid_request_error"),
+  /** A field the deployment's provider cannot send (LiteLLM's UnsupportedParamsError); drop_params drops it instead. */
+  unsupported_params: spec(400, "invalid_request_error"),
   route_not_found: spec(404, "not_found_error"),
   /** /key/info, /key/update, /key/delete, /model/delete naming something that does not exist. */
   resource_not_found: spec(404, "not_found_error"),
@@ -126,6 +128,17 @@ export function toGatewayError(value: unknown): GatewayError {
   if (value instanceof GatewayError) return value;
   const message = value instanceof Error ? value.message : String(value);
   return new GatewayError("internal_error", `Internal error: ${message}`, { cause: value });
+}
+
+const SHOWN_STRING_LIMIT = 40;
+
+/** A value a client sent, as an error message shows it: short strings and scalars as they are, others by kind. */
+export function shown(input: unknown): string {
+  if (typeof input === "string") return input.length <= SHOWN_STRING_LIMIT ? `'${input}'` : `a string of ${input.length} characters`;
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "a list";
+  if (typeof input === "object") return "an object";
+  return String(input);
 }
 
 /** Status classes used as metric attributes (`2xx` … `5xx`). */

@@ -15,6 +15,7 @@ import { SseWriter } from "./http/sse.ts";
 import { callDeployment } from "./providers/call-upstream.ts";
 import type { CallRequest, JsonResult, StreamResult, UpstreamStream } from "./providers/call-upstream.ts";
 import type { ChatRequest, Operation, RequestBody } from "./providers/openai-types.ts";
+import { unsupportedParams, unsupportedParamsError, withoutParams } from "./providers/param-support.ts";
 import type { StreamEvent } from "./providers/provider.ts";
 import type { PharosContext, RequestState } from "./request-state.ts";
 import type { Deployment, DeploymentMode, DeploymentTable } from "./router/deployments.ts";
@@ -167,8 +168,10 @@ export class Pipeline {
   }
 
   /** One attempt; its time waiting on the upstream counts as upstream time, success or not. */
-  private async attempt(state: RequestState, deployment: Deployment, call: CallRequest): Promise<JsonResult | StreamResult> {
+  private async attempt(state: RequestState, deployment: Deployment, request: CallRequest): Promise<JsonResult | StreamResult> {
     state.deployment = deployment;
+    const unsupported = unsupportedParams(request.body, deployment.adapter.params[request.op]);
+    const call = unsupported === undefined ? request : this.withoutUnsupported(state, deployment, request, unsupported);
     const started = performance.now();
     state.trace?.attemptStarted(deployment, call.op);
     try {
@@ -182,6 +185,22 @@ export class Pipeline {
       this.attemptEnded(state, call.op, deployment, started, error instanceof GatewayError ? error.code : "internal_error");
       throw error;
     }
+  }
+
+  /**
+   * Fields the deployment's provider cannot send (param-support.ts): under drop_params the call
+   * goes without them (logged at debug, counted); otherwise the 400 naming them, before any
+   * upstream call. The client's body stays whole for the other deployments a retry may pick.
+   */
+  private withoutUnsupported(state: RequestState, deployment: Deployment, call: CallRequest, names: readonly string[]): CallRequest {
+    if (!deployment.dropParams) throw unsupportedParamsError(deployment, call.op, call.body, names);
+    const provider = deployment.adapter.kind;
+    this.logger.debug(
+      { callId: state.callId, group: deployment.group, deployment: deployment.id, provider, params: names },
+      `drop_params: ${names.map((name) => `'${name}'`).join(", ")} left out of the request to deployment ${deployment.id} (${provider} does not support ${names.length === 1 ? "it" : "them"})`,
+    );
+    this.telemetry.paramsDropped?.(deployment, names);
+    return { ...call, body: withoutParams(call.body, names) };
   }
 
   /** Per-attempt metrics (gen_ai.client.operation.duration) and the attempt's span. */

@@ -120,6 +120,10 @@ describe("the memory cache", () => {
     const response = await chat(memory, { messages: [{ role: "user", content: fresh() }], cache: { ttl: "soon" } });
     expect(response.status).toBe(400);
     expect(JSON.parse(response.text)).toMatchObject({ error: { param: "cache.ttl", code: "400" } });
+    // `"cache": true` is not LiteLLM's shape: refused, where it used to be ignored.
+    const notAnObject = await chat(memory, { messages: [{ role: "user", content: fresh() }], cache: true });
+    expect(notAnObject.status).toBe(400);
+    expect(JSON.parse(notAnObject.text)).toMatchObject({ error: { param: "cache", code: "400", message: expect.stringContaining("'cache' must be an object of cache controls") } });
     expect(chatHits()).toBe(before);
   });
 

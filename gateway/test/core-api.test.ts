@@ -208,6 +208,15 @@ describe("bad input gets a clear error and reaches no upstream", () => {
     ["a missing messages", '{"model":"gpt-mock"}', 400, "messages", "'messages' is required"],
     ["a wrong type", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"stream":"yes"}', 400, "stream", "'stream' must be true or false"],
     ["a missing model", '{"messages":[{"role":"user","content":"x"}]}', 400, "model", "'model' is required"],
+    ["an unknown role", '{"model":"gpt-mock","messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"bot","content":"c"}]}', 400, "messages[2].role", "'messages[2].role' must be one of 'system', 'user', 'assistant', 'tool', 'function', 'developer' (got 'bot')"],
+    ["tools that are not a list", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"tools":"x"}', 400, "tools", "'tools' must be a list of tools (got 'x')"],
+    ["a tool without a function name", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"parameters":{}}}]}', 400, "tools[0].function.name", "'tools[0].function.name' is required"],
+    ["an unknown tool_choice", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"tool_choice":"always"}', 400, "tool_choice", "'tool_choice' must be 'none', 'auto', 'required' or an object naming a tool"],
+    ["an unknown response_format type", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}}', 400, "response_format.type", "'response_format.type' must be one of 'text', 'json_object', 'json_schema' (got 'xml')"],
+    // No cache is configured on this gateway: controls are still checked, not ignored.
+    ["cache controls that are not an object", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"cache":true}', 400, "cache", "'cache' must be an object of cache controls"],
+    ["a cache ttl that is not a number", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"cache":{"ttl":"x"}}', 400, "cache.ttl", "'cache.ttl' must be a number of seconds >= 0 (got 'x')"],
+    ["a user that is not a string", '{"model":"gpt-mock","messages":[{"role":"user","content":"x"}],"user":42}', 400, "user", "'user' must be a string (got 42)"],
   ] as const)("%s → %d", async (_name, body, status, param, message) => {
     mock.resetStats();
     const response = await post("/v1/chat/completions", body);
@@ -217,6 +226,19 @@ describe("bad input gets a clear error and reaches no upstream", () => {
     expect(json.error.param).toBe(param);
     expect(json.error.code).toBe(String(status));
     expect(mock.stats().total).toBe(0);
+  });
+
+  it("the openai client gets a BadRequestError naming the malformed field, and null stays OpenAI's 'not set'", async () => {
+    mock.resetStats();
+    const malformed = { model: "gpt-mock", messages: [{ role: "user" as const, content: "x" }], tools: [{ type: "function" as const, function: { name: "lookup" } }], tool_choice: { type: "function", function: {} } };
+    const error = (await client.chat.completions.create(malformed as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming).catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.param).toBe("tool_choice.function.name");
+    expect(error.message).toContain("'tool_choice.function.name' is required");
+    expect(mock.stats().total).toBe(0);
+    const answered = await client.chat.completions.create({ model: "gpt-mock", messages: [{ role: "user", content: "x" }], temperature: null, max_tokens: null, stop: null });
+    expect(answered.choices).toHaveLength(1);
+    expect(mock.stats().total).toBe(1);
   });
 
   it("400 naming 'guardrails' when a request asks for guardrails this gateway does not have", async () => {

@@ -2,7 +2,7 @@
  * Provider translations round-trip end to end: the openai client talks to Pharos, Pharos talks
  * to a mock that speaks Ollama's, Gemini's and Voyage's own wire formats, and both sides are checked.
  */
-import type OpenAI from "openai";
+import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
 import { startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
@@ -25,11 +25,17 @@ beforeAll(async () => {
         { model_name: "gemini-embed", litellm_params: { model: "gemini/text-embedding-004", api_base: mock.url, api_key: "g-test-key" }, model_info: { mode: "embedding" } },
         { model_name: "gemini-no-key", litellm_params: { model: "gemini/gemini-2.0-flash", api_base: mock.url } },
         { model_name: "voyage", litellm_params: { model: "voyage/voyage-3", api_base: `${mock.url}/voyage/v1`, api_key: "pa-test" } },
+        // drop_params on these deployments only: fields their provider cannot take are left out, not refused.
+        { model_name: "gemini-lenient", litellm_params: { model: "gemini/gemini-2.0-flash", api_base: mock.url, api_key: "g-test-key", drop_params: true } },
+        { model_name: "llama-lenient", litellm_params: { model: "ollama_chat/llama3.2", api_base: mock.url, drop_params: true } },
       ],
     },
+    // The debug line drop_params writes is checked below.
+    env: { LITELLM_LOG: "DEBUG" },
   });
   client = openaiClient(gateway.url, "unused");
   gatewayUrl = gateway.url;
+  gatewayOutput = () => gateway.output();
 });
 
 beforeEach(() => {
@@ -45,6 +51,7 @@ afterAll(async () => {
 
 const lastRequest = () => mock.stats().requests.at(-1)!;
 let gatewayUrl = "";
+let gatewayOutput: () => string = () => "";
 
 async function fetchEmbedding(model: string, input: string, encoding: string): Promise<unknown> {
   const response = await fetch(`${gatewayUrl}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, input, encoding_format: encoding }) });
@@ -163,5 +170,90 @@ describe("voyage/", () => {
     const error = (await client.chat.completions.create({ model: "voyage", messages: [{ role: "user", content: "x" }] }).catch((caught: unknown) => caught)) as { status: number };
     expect(error.status).toBe(400);
     expect(mock.stats().total).toBe(0);
+  });
+});
+
+describe("what a provider cannot take: a 400 naming the field and the provider, or dropped under drop_params (LiteLLM's rule)", () => {
+  const user = [{ role: "user" as const, content: "x" }];
+  const weather = { type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
+
+  async function refusal(body: Record<string, unknown>): Promise<InstanceType<typeof OpenAI.BadRequestError>> {
+    const error = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    return error as InstanceType<typeof OpenAI.BadRequestError>;
+  }
+
+  it("gemini: logprobs and parallel_tool_calls are refused with the first one in param; the mock receives nothing", async () => {
+    const error = await refusal({ model: "gemini-flash", messages: user, logprobs: true, parallel_tool_calls: false });
+    expect(error.status).toBe(400);
+    expect(error.param).toBe("logprobs");
+    expect(error.message).toContain("gemini does not support the parameters 'logprobs', 'parallel_tool_calls' (model group 'gemini-flash'");
+    expect(error.message).toContain("litellm_settings.drop_params: true");
+    expect(mock.stats().total).toBe(0);
+  });
+
+  it("gemini: tools:'x' (the audit's case, once silently dropped) is a 400 naming 'tools'; a custom tool names the provider", async () => {
+    expect((await refusal({ model: "gemini-flash", messages: user, tools: "x" })).param).toBe("tools");
+    const custom = await refusal({ model: "gemini-flash", messages: user, tools: [{ type: "custom", custom: { name: "grep" } }] });
+    expect(custom.param).toBe("tools");
+    expect(custom.message).toContain("(gemini takes function tools only)");
+    expect(mock.stats().total).toBe(0);
+  });
+
+  it("ollama_chat: malformed tools are a 400, no longer forwarded; tool_choice 'required' names what Ollama takes", async () => {
+    expect((await refusal({ model: "llama-chat", messages: user, tools: [{ type: "function", function: { parameters: {} } }] })).param).toBe("tools[0].function.name");
+    const required = await refusal({ model: "llama-chat", messages: user, tools: [weather], tool_choice: "required" });
+    expect(required.param).toBe("tool_choice");
+    expect(required.message).toContain("'tool_choice' = 'required' (ollama_chat takes 'auto' or 'none')");
+    expect((await refusal({ model: "llama-generate", messages: user, tools: [weather] })).message).toContain("ollama does not support the parameter 'tools'");
+    expect(mock.stats().total).toBe(0);
+  });
+
+  it("gemini: tools, tool_choice and a JSON Schema response format are translated, not dropped", async () => {
+    const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
+    await client.chat.completions.create({
+      model: "gemini-flash",
+      messages: user,
+      tools: [weather],
+      tool_choice: { type: "function", function: { name: "get_weather" } },
+      response_format: { type: "json_schema", json_schema: { name: "city", schema, strict: true } },
+      presence_penalty: 0.5,
+    });
+    expect(lastRequest().body).toMatchObject({
+      tools: [{ functionDeclarations: [{ name: "get_weather", parametersJsonSchema: weather.function.parameters }] }],
+      toolConfig: { functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["get_weather"] } },
+      generationConfig: { responseMimeType: "application/json", responseJsonSchema: schema, presencePenalty: 0.5 },
+    });
+  });
+
+  it("ollama_chat: response_format json_object becomes format 'json', tools go as sent", async () => {
+    await client.chat.completions.create({ model: "llama-chat", messages: user, response_format: { type: "json_object" }, tools: [weather], tool_choice: "auto" });
+    expect(lastRequest().body).toMatchObject({ format: "json", tools: [weather] });
+  });
+
+  it("drop_params: the request goes without the fields, which are logged at debug and counted", async () => {
+    const result = await client.chat.completions.create({ model: "gemini-lenient", messages: user, temperature: 0.2, logprobs: true, parallel_tool_calls: false, response_format: { type: "json_object" } });
+    expect(result.choices[0]?.message.content).toContain("mock response");
+    const sent = lastRequest();
+    expect(sent.route).toBe("gemini generateContent");
+    expect(sent.body).toEqual({ contents: [{ role: "user", parts: [{ text: "x" }] }], generationConfig: { temperature: 0.2, responseMimeType: "application/json" } });
+    await client.chat.completions.create({ model: "llama-lenient", messages: user, tools: [weather], tool_choice: "required", n: 1 });
+    expect(lastRequest().body).toEqual({ model: "llama3.2", stream: false, messages: [{ role: "user", content: "x" }], tools: [weather] });
+    await expect.poll(gatewayOutput).toContain("drop_params: 'logprobs', 'parallel_tool_calls' left out of the request to deployment");
+    const scrape = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    const dropped = (param: string, group: string) =>
+      scrape.split("\n").find((line) => line.startsWith("pharos_params_dropped_total{") && line.includes(`gen_ai_request_model="${group}"`) && line.includes(`pharos_request_param="${param}"`));
+    expect(dropped("logprobs", "gemini-lenient")).toMatch(/ 1$/);
+    expect(dropped("parallel_tool_calls", "gemini-lenient")).toMatch(/ 1$/);
+    expect(dropped("tool_choice", "llama-lenient")).toMatch(/ 1$/);
+  });
+
+  it("voyage: an embedding field it has no use for is refused, user is the gateway's", async () => {
+    const response = await fetch(`${gatewayUrl}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "voyage", input: "x", user: "u-1", style: "short" }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { param: "style", code: "400", type: "invalid_request_error", message: expect.stringContaining("voyage does not support the parameter 'style' (not an OpenAI parameter)") } });
+    expect(mock.stats().total).toBe(0);
+    await client.embeddings.create({ model: "voyage", input: "x", user: "u-1" });
+    expect(lastRequest().body).not.toHaveProperty("user");
   });
 });

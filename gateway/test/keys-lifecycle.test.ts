@@ -125,6 +125,13 @@ describe("key lifecycle", () => {
     [{ budget_duration: "1 year" }, "budget_duration"],
     [{ rpm_limit: "many" }, "rpm_limit"],
     [{ soft_budget: 5 }, "soft_budget"],
+    // An integer column of seconds (2^31 - 1 s is ~24,855 days): beyond it the insert failed with a 500.
+    [{ budget_duration: "24856d" }, "budget_duration"],
+    // "0.4s" rounded to 0 seconds: the budget reset on every call.
+    [{ budget_duration: "0.4s" }, "budget_duration"],
+    // A huge duration made an invalid expiry date: 500.
+    [{ duration: "100000000000000d" }, "duration"],
+    [{ duration: 3_200_000_000 }, "duration"],
   ])("rejects %j with a 400 naming %s", async (body, param) => {
     const response = await call(a, "POST", "/key/generate", body);
     expect(response.status).toBe(400);

@@ -2,12 +2,12 @@ import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { deleteRedisKeys, REDIS_HOST, REDIS_PORT, startTcpProxy, testRedisPrefix } from "../../test/db-support.ts";
 import { configSchema } from "../config/schema.ts";
-import { GatewayError } from "../errors.ts";
 import { RedisPool } from "../stores/redis.ts";
 import type { CachedResponse } from "./cache-store.ts";
 import { MemoryCacheStore } from "./memory-store.ts";
 import { RedisCacheStore } from "./redis-store.ts";
-import { parseControls, ResponseCache } from "./response-cache.ts";
+import { NO_CONTROLS, parseControls } from "./cache-controls.ts";
+import { ResponseCache } from "./response-cache.ts";
 
 const silent = pino({ level: "silent" });
 const body = { model: "gpt-mock", messages: [{ role: "user", content: "hi" }] };
@@ -25,41 +25,10 @@ function cacheWith(params: Record<string, unknown> = {}, now = () => Date.now())
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-describe("per-request cache controls", () => {
-  it("parse LiteLLM's names", () => {
-    expect(parseControls({ "no-cache": true, "no-store": false, ttl: 60, "s-maxage": 30, namespace: "team-a", "use-cache": true })).toEqual({
-      noCache: true,
-      noStore: false,
-      ttlSeconds: 60,
-      sMaxAgeSeconds: 30,
-      namespace: "team-a",
-      useCache: true,
-    });
-  });
-
-  it.each([
-    [{ ttl: "60" }, "cache.ttl"],
-    [{ ttl: -1 }, "cache.ttl"],
-    [{ "no-cache": "yes" }, "cache.no-cache"],
-    [{ namespace: "" }, "cache.namespace"],
-    [{ "max-age": 5 }, "cache.max-age"],
-  ])("reject %j with a 400 naming %s", (raw, param) => {
-    let error: unknown;
-    try {
-      parseControls(raw);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(GatewayError);
-    expect((error as GatewayError).param).toBe(param);
-    expect((error as GatewayError).status).toBe(400);
-  });
-});
-
 describe("the response cache policy", () => {
   it("misses, stores, then hits", async () => {
     const cache = cacheWith();
-    const plan = cache.plan("chat", body, undefined)!;
+    const plan = cache.plan("chat", body, NO_CONTROLS)!;
     expect((await cache.lookup(plan)).result).toBe("miss");
     cache.set(plan, answer);
     const hit = await cache.lookup(plan);
@@ -70,36 +39,36 @@ describe("the response cache policy", () => {
 
   it("mode default_off: only requests that opt in", () => {
     const cache = cacheWith({ mode: "default_off" });
-    expect(cache.plan("chat", body, undefined)).toBeUndefined();
-    expect(cache.plan("chat", body, { "use-cache": true })).toBeDefined();
+    expect(cache.plan("chat", body, NO_CONTROLS)).toBeUndefined();
+    expect(cache.plan("chat", body, parseControls({ "use-cache": true }))).toBeDefined();
   });
 
   it("supported_call_types limits the operations", () => {
     const cache = cacheWith({ supported_call_types: ["embedding", "aembedding"] });
-    expect(cache.plan("chat", body, undefined)).toBeUndefined();
-    expect(cache.plan("embeddings", { model: "e", input: "x" }, undefined)).toBeDefined();
+    expect(cache.plan("chat", body, NO_CONTROLS)).toBeUndefined();
+    expect(cache.plan("embeddings", { model: "e", input: "x" }, NO_CONTROLS)).toBeDefined();
   });
 
   it("namespaces keys (config, then per request)", () => {
     const cache = cacheWith({ namespace: "prod" });
-    expect(cache.plan("chat", body, undefined)!.key).toMatch(/^prod:[0-9a-f]{64}$/);
-    expect(cache.plan("chat", body, { namespace: "team-a" })!.key).toMatch(/^team-a:[0-9a-f]{64}$/);
+    expect(cache.plan("chat", body, NO_CONTROLS)!.key).toMatch(/^prod:[0-9a-f]{64}$/);
+    expect(cache.plan("chat", body, parseControls({ namespace: "team-a" }))!.key).toMatch(/^team-a:[0-9a-f]{64}$/);
   });
 
   it("no-cache skips the read, no-store the write, ttl and s-maxage bound the age", async () => {
     let now = 1_000_000;
     const cache = cacheWith({ ttl: 100 }, () => now);
-    const plan = cache.plan("chat", body, undefined)!;
+    const plan = cache.plan("chat", body, NO_CONTROLS)!;
     expect(plan.ttlMs).toBe(100_000);
-    expect(cache.plan("chat", body, { "no-cache": true })!.lookup).toBe(false);
-    expect(cache.plan("chat", body, { "no-store": true })!.store).toBe(false);
-    expect(cache.plan("chat", body, { "no-cache": true, "no-store": true })).toBeUndefined();
-    cache.set(cache.plan("chat", body, { "no-store": true })!, answer);
+    expect(cache.plan("chat", body, parseControls({ "no-cache": true }))!.lookup).toBe(false);
+    expect(cache.plan("chat", body, parseControls({ "no-store": true }))!.store).toBe(false);
+    expect(cache.plan("chat", body, parseControls({ "no-cache": true, "no-store": true }))).toBeUndefined();
+    cache.set(cache.plan("chat", body, parseControls({ "no-store": true }))!, answer);
     expect((await cache.lookup(plan)).result).toBe("miss");
-    cache.set(cache.plan("chat", body, { ttl: 5 })!, answer);
+    cache.set(cache.plan("chat", body, parseControls({ ttl: 5 }))!, answer);
     now += 3000;
     expect((await cache.lookup(plan)).result).toBe("hit");
-    expect((await cache.lookup(cache.plan("chat", body, { "s-maxage": 2 })!)).result).toBe("miss");
+    expect((await cache.lookup(cache.plan("chat", body, parseControls({ "s-maxage": 2 }))!)).result).toBe("miss");
     now += 3000;
     expect((await cache.lookup(plan)).result).toBe("miss");
   });
@@ -137,7 +106,7 @@ describe("the Redis store", () => {
       const params = configSchema.parse({ litellm_settings: { cache_params: { type: "redis" } } }).litellm_settings.cache_params;
       const a = new ResponseCache({ store: new RedisCacheStore(poolA), params, logger: silent });
       const b = new ResponseCache({ store: new RedisCacheStore(poolB), params, logger: silent });
-      const plan = a.plan("chat", body, undefined)!;
+      const plan = a.plan("chat", body, NO_CONTROLS)!;
       a.set(plan, answer);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect((await b.lookup(plan)).value).toMatchObject(answer);

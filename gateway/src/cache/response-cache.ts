@@ -4,15 +4,14 @@
  * - `mode: default_off`: only requests that send `"cache": {"use-cache": true}` use it;
  * - `supported_call_types`: completion/acompletion (chat), text_completion/atext_completion,
  *   embedding/aembedding; default all;
- * - per request, in the body's `cache` object: `no-cache` (do not read), `no-store` (do not
- *   write), `ttl` (seconds to keep this answer), `s-maxage` (accept only an answer at most this
- *   old), `namespace`, `use-cache`.
+ * - per request, the body's `cache` controls (cache-controls.ts, parsed with the gateway's
+ *   parameters): `no-cache`, `no-store`, `ttl`, `s-maxage`, `namespace`, `use-cache`.
  * A store failure (Redis down) is a miss, counted and logged once per outage, never an error.
  */
 import type { Logger } from "pino";
 import type { CacheParams } from "../config/schema.ts";
-import { GatewayError } from "../errors.ts";
 import type { Operation } from "../providers/openai-types.ts";
+import type { CacheControls } from "./cache-controls.ts";
 import { cacheKeyOf } from "./cache-key.ts";
 import type { CachedResponse, CacheStore } from "./cache-store.ts";
 
@@ -26,53 +25,6 @@ const CALL_TYPES: Record<string, Operation> = {
   embedding: "embeddings",
   aembedding: "embeddings",
 };
-
-export interface CacheControls {
-  readonly noCache: boolean;
-  readonly noStore: boolean;
-  readonly ttlSeconds: number | undefined;
-  readonly sMaxAgeSeconds: number | undefined;
-  readonly namespace: string | undefined;
-  readonly useCache: boolean;
-}
-
-const NO_CONTROLS: CacheControls = { noCache: false, noStore: false, ttlSeconds: undefined, sMaxAgeSeconds: undefined, namespace: undefined, useCache: false };
-
-function bad(name: string, expected: string): GatewayError {
-  return new GatewayError("invalid_request", `'cache.${name}': expected ${expected}`, { param: `cache.${name}` });
-}
-
-/** The body's `cache` object; a wrong type or an unknown control is a 400 naming it. */
-export function parseControls(raw: Record<string, unknown> | undefined): CacheControls {
-  if (raw === undefined) return NO_CONTROLS;
-  const flag = (name: string): boolean => {
-    const value = raw[name];
-    if (value === undefined) return false;
-    if (typeof value !== "boolean") throw bad(name, "true or false");
-    return value;
-  };
-  const seconds = (name: string): number | undefined => {
-    const value = raw[name];
-    if (value === undefined) return undefined;
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw bad(name, "a number of seconds >= 0");
-    return value;
-  };
-  for (const name of Object.keys(raw)) {
-    if (!["no-cache", "no-store", "ttl", "s-maxage", "namespace", "use-cache"].includes(name)) {
-      throw new GatewayError("invalid_request", `'cache.${name}': unknown cache control (use no-cache, no-store, ttl, s-maxage, namespace, use-cache)`, { param: `cache.${name}` });
-    }
-  }
-  const namespace = raw["namespace"];
-  if (namespace !== undefined && (typeof namespace !== "string" || namespace === "")) throw bad("namespace", "a non-empty string");
-  return {
-    noCache: flag("no-cache"),
-    noStore: flag("no-store"),
-    ttlSeconds: seconds("ttl"),
-    sMaxAgeSeconds: seconds("s-maxage"),
-    namespace: namespace as string | undefined,
-    useCache: flag("use-cache"),
-  };
-}
 
 /** What the cache does for one request. */
 export interface CachePlan {
@@ -125,8 +77,7 @@ export class ResponseCache {
   }
 
   /** How the cache treats this request; undefined = not at all (bypass). */
-  plan(op: Operation, body: Record<string, unknown>, raw: Record<string, unknown> | undefined, variant?: string): CachePlan | undefined {
-    const controls = parseControls(raw);
+  plan(op: Operation, body: Record<string, unknown>, controls: CacheControls, variant?: string): CachePlan | undefined {
     if (!this.supported.has(op) || (this.defaultOff && !controls.useCache) || (controls.noCache && controls.noStore)) return undefined;
     const hash = cacheKeyOf(op, body, variant);
     const namespace = controls.namespace ?? this.namespace;

@@ -235,6 +235,24 @@ router_settings: { num_retries: 5 }
   });
 });
 
+describe("drop_params", () => {
+  it("is implemented: litellm_settings sets it for every deployment, a deployment's own litellm_params wins", () => {
+    const text = [
+      "model_list:",
+      "  - {model_name: a, litellm_params: {model: gemini/gemini-2.0-flash, api_key: k}}",
+      "  - {model_name: b, litellm_params: {model: gemini/gemini-2.0-flash, api_key: k, drop_params: false}}",
+      "  - {model_name: c, litellm_params: {model: ollama_chat/llama3.2, drop_params: 'true'}}",
+      "litellm_settings:",
+      "  drop_params: true",
+    ].join("\n");
+    const loaded = parseConfigText(text, "t", {});
+    expect(loaded.warnings.filter((warning) => warning.includes("drop_params"))).toEqual([]);
+    expect(buildDeployments(loaded.config, {}, transports).table.all.map((deployment) => deployment.dropParams)).toEqual([true, false, true]);
+    const off = parseConfigText("model_list:\n  - {model_name: a, litellm_params: {model: gemini/gemini-2.0-flash, api_key: k}}\n", "t", {});
+    expect(buildDeployments(off.config, {}, transports).table.all[0]?.dropParams).toBe(false);
+  });
+});
+
 describe("LiteLLM settings Pharos does not act on", () => {
   it("load from a real-world config unchanged, with one warning each that says why", () => {
     const loaded = loadConfigFile(resolve(import.meta.dirname, "../../test/fixtures/litellm-configs/common-settings.yaml"), { OPENAI_API_KEY: "sk-test" });
@@ -243,7 +261,6 @@ describe("LiteLLM settings Pharos does not act on", () => {
       "model_list[0].litellm_params.num_retries",
       "litellm_settings.service_callback",
       "litellm_settings.telemetry",
-      "litellm_settings.drop_params",
       "litellm_settings.modify_params",
       "litellm_settings.enable_preview_features",
       "litellm_settings.return_response_headers",

@@ -105,10 +105,11 @@ export const litellmParamsSchema = z.strictObject({
   mock_response: z.string().optional(),
   /** The provider of an unprefixed `model` (`ollama_chat` + `llama3.2` = `ollama_chat/llama3.2`). */
   custom_llm_provider: z.string().min(1).optional(),
+  /** Fields this deployment's provider cannot send are dropped instead of refused (400); overrides litellm_settings.drop_params. */
+  drop_params: bool.optional(),
   // Not implemented yet (warned at boot):
   api_version: z.string().optional(),
   region_name: z.string().optional(),
-  drop_params: bool.optional(),
   max_parallel_requests: acceptedOnly,
   num_retries: acceptedOnly,
   input_cost_per_second: acceptedOnly,
@@ -282,8 +283,9 @@ export const litellmSettingsSchema = z.strictObject({
   fallbacks: fallbackList.optional(),
   context_window_fallbacks: fallbackList.optional(),
   default_fallbacks: stringList.optional(),
-  // Not implemented yet (warned at boot):
+  /** Request fields a deployment's provider cannot send are dropped (logged at debug, counted) instead of refused with a 400. */
   drop_params: bool.optional(),
+  // Not implemented yet (warned at boot):
   turn_off_message_logging: bool.optional(),
   redact_user_api_key_info: bool.optional(),
   max_budget: nonNegative.optional(),
@@ -623,7 +625,6 @@ export type LlmGuardBlock = z.output<typeof llmGuardSchema>;
 export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "model_list[].litellm_params.api_version": "only used by Azure, which Pharos does not speak yet",
   "model_list[].litellm_params.region_name": "regions are not used for routing yet",
-  "model_list[].litellm_params.drop_params": "unsupported parameters are forwarded as sent",
   "model_list[].litellm_params.max_parallel_requests": "per-deployment parallel limits are not implemented (rpm/tpm are; least-busy routing spreads in-flight requests)",
   "model_list[].litellm_params.num_retries": "retries are router-level: router_settings.num_retries and retry_policy",
   "model_list[].litellm_params.input_cost_per_second": "cost is per token (input_cost_per_token / output_cost_per_token)",
@@ -635,7 +636,6 @@ export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
   "router_settings.provider_budget_config": "provider budgets are not implemented yet",
   "litellm_settings.cache_params.redis_startup_nodes": "Redis Cluster is not supported yet",
   "litellm_settings.cache_params.similarity_threshold": "semantic caching is not implemented",
-  "litellm_settings.drop_params": "unsupported parameters are forwarded as sent",
   "litellm_settings.turn_off_message_logging": "Pharos never logs message content",
   "litellm_settings.redact_user_api_key_info": "Pharos always redacts keys",
   "litellm_settings.max_budget": "a proxy-wide budget is not implemented yet; use key budgets",

@@ -2,11 +2,13 @@
  * Request fields that are instructions to the gateway, not to the model (LiteLLM's per-request
  * controls). They are taken out of the body once, before anything is sent upstream.
  */
+import { NO_CONTROLS, parseControls } from "../cache/cache-controls.ts";
+import type { CacheControls } from "../cache/cache-controls.ts";
 import { GatewayError } from "../errors.ts";
 
 export interface GatewayParams {
   /** Per-request cache controls: no-cache, no-store, ttl, s-maxage, namespace, use-cache. */
-  readonly cache: Record<string, unknown> | undefined;
+  readonly cache: CacheControls;
   /** Free-form metadata (kept in spend logs, never sent upstream). */
   readonly metadata: Record<string, unknown> | undefined;
   /** Guardrails requested by name. */
@@ -20,7 +22,7 @@ export interface GatewayParams {
 const NAMES = ["cache", "metadata", "guardrails", "fallbacks", "num_retries", "caching", "litellm_metadata", "mock_testing_fallbacks", "tags"] as const;
 
 /** A request without gateway parameters. */
-export const NO_GATEWAY_PARAMS: GatewayParams = { cache: undefined, metadata: undefined, guardrails: undefined, fallbacks: undefined, numRetries: undefined, tags: undefined };
+export const NO_GATEWAY_PARAMS: GatewayParams = { cache: NO_CONTROLS, metadata: undefined, guardrails: undefined, fallbacks: undefined, numRetries: undefined, tags: undefined };
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -61,7 +63,7 @@ export function takeGatewayParams(body: Record<string, unknown>): GatewayParams 
   if (!found) return NO_GATEWAY_PARAMS;
   const metadata = asRecord(body["metadata"]) ?? asRecord(body["litellm_metadata"]);
   const params: GatewayParams = {
-    cache: asRecord(body["cache"]),
+    cache: parseControls(body["cache"]),
     metadata,
     guardrails: body["guardrails"],
     fallbacks: body["fallbacks"],

@@ -63,11 +63,27 @@ describe("key request bodies", () => {
     [{ key_alias: "" }, "key_alias", "expected a non-empty string"],
     [{ key: "plain" }, "key", "expected 'sk-' followed by"],
     [{ spend: 5 }, "spend", "not a field Pharos accepts here"],
+    // seconds are stored in an integer column: 24,856 days no longer fit
+    [{ budget_duration: "24856d" }, "budget_duration", "expected at most 2147483647 seconds (about 68 years) (got 2147558400 s)"],
+    // under a second rounded to 0: a budget reset on every call
+    [{ budget_duration: "0.4s" }, "budget_duration", "expected at least 1 second (got 0.4 s)"],
+    [{ budget_duration: 0.5 }, "budget_duration", "expected at least 1 second (got 0.5 s)"],
+    // an expiry past any date
+    [{ duration: "100000000000000d" }, "duration", "expected at most 100 years"],
+    [{ duration: 3_200_000_000 }, "duration", "expected at most 100 years (got 3200000000 s)"],
+    [{ duration: "0.2s" }, "duration", "expected at least 1 second"],
   ])("reject %j with a 400 naming '%s'", (body, param, message) => {
     const error = rejection(() => parseBody(generateKeySchema, body));
     expect(error.status).toBe(400);
     expect(error.param).toBe(param);
     expect(error.message).toContain(message);
+  });
+
+  it("take durations up to their bounds", () => {
+    expect(parseBody(generateKeySchema, { duration: "1s", budget_duration: "24855d" })).toMatchObject({ duration: "1s", budget_duration: "24855d" });
+    expect(parseBody(generateKeySchema, { duration: 3_155_760_000, budget_duration: 2_147_483_647 })).toMatchObject({ duration: 3_155_760_000 });
+    expect(parseBody(updateKeySchema, { key: "sk-x", budget_duration: "1s", duration: null })).toEqual({ key: "sk-x", budget_duration: "1s", duration: null });
+    expect(rejection(() => parseBody(updateKeySchema, { key: "sk-x", budget_duration: "0.4s" })).param).toBe("budget_duration");
   });
 
   it("lists every problem in one message", () => {

@@ -8,9 +8,29 @@ import { GatewayError } from "../errors.ts";
 import { hashKey } from "../middleware/authenticate.ts";
 import { DURATION_HINT, durationSeconds } from "./duration.ts";
 
-const duration = z
-  .union([z.string(), z.number()], { error: `expected ${DURATION_HINT}` })
-  .refine((value) => durationSeconds(value) !== undefined, { error: `expected ${DURATION_HINT}` });
+/** A key's `duration`: its expiry must be a date (and a PostgreSQL timestamp). */
+export const MAX_KEY_DURATION_SECONDS = 100 * 365.25 * 86_400;
+/** `budget_duration` is stored in whole seconds in an integer column. */
+export const MAX_BUDGET_DURATION_SECONDS = 2_147_483_647;
+
+/** The problem with a duration (LiteLLM's spelling) outside [1 s, max], or undefined. */
+function durationProblem(value: string | number, maxSeconds: number, max: string): string | undefined {
+  const seconds = durationSeconds(value);
+  if (seconds === undefined) return `expected ${DURATION_HINT}`;
+  if (seconds < 1) return `expected at least 1 second (got ${seconds} s)`;
+  if (seconds > maxSeconds) return `expected at most ${max} (got ${seconds} s)`;
+  return undefined;
+}
+
+function boundedDuration(maxSeconds: number, max: string) {
+  return z.union([z.string(), z.number()], { error: `expected ${DURATION_HINT}` }).superRefine((value, ctx) => {
+    const problem = durationProblem(value, maxSeconds, max);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+const duration = boundedDuration(MAX_KEY_DURATION_SECONDS, "100 years");
+const budgetDuration = boundedDuration(MAX_BUDGET_DURATION_SECONDS, `${MAX_BUDGET_DURATION_SECONDS} seconds (about 68 years)`);
 
 const budget = z.number({ error: "expected a number >= 0" }).min(0, { error: "expected a number >= 0 (USD)" });
 const MAX_LIMIT = 2_147_483_647;
@@ -25,7 +45,7 @@ const keyFields = {
   models: z.array(z.string().min(1, { error: "expected a model group name" }), { error: "expected a list of model group names" }).optional(),
   duration: duration.nullable().optional(),
   max_budget: budget.nullable().optional(),
-  budget_duration: duration.nullable().optional(),
+  budget_duration: budgetDuration.nullable().optional(),
   rpm_limit: limit.nullable().optional(),
   tpm_limit: limit.nullable().optional(),
   max_parallel_requests: limit.nullable().optional(),

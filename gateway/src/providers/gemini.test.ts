@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeStream } from "../../../tests/support/decode-stream.ts";
 import { gemini, geminiRequest } from "./gemini.ts";
+import { unsupportedParams } from "./param-support.ts";
 import type { ChatRequest } from "./openai-types.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { UpstreamTarget } from "./provider.ts";
@@ -34,8 +35,45 @@ describe("gemini requests", () => {
       ],
       systemInstruction: { parts: [{ text: "Be brief." }] },
       generationConfig: { maxOutputTokens: 50, temperature: 0.5, topP: 0.9, stopSequences: ["\n\n"], responseMimeType: "application/json" },
-      tools: [{ functionDeclarations: [{ name: "get_weather", parameters: { type: "object" } }] }],
+      tools: [{ functionDeclarations: [{ name: "get_weather", parametersJsonSchema: { type: "object" } }] }],
     });
+  });
+
+  it("translate tools with their JSON Schema as parametersJsonSchema, and tool_choice as toolConfig", () => {
+    const tools = [
+      { type: "function", function: { name: "get_weather", description: "Weather now", parameters: { type: "object", additionalProperties: false }, strict: true } },
+      { type: "function", function: { name: "get_time" } },
+    ];
+    const request = geminiRequest({ model: "g", messages: [{ role: "user", content: "x" }], tools, tool_choice: { type: "function", function: { name: "get_time" } } });
+    expect(request["tools"]).toEqual([
+      { functionDeclarations: [{ name: "get_weather", description: "Weather now", parametersJsonSchema: { type: "object", additionalProperties: false } }, { name: "get_time" }] },
+    ]);
+    expect(request["toolConfig"]).toEqual({ functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["get_time"] } });
+    const modes = (["none", "auto", "required"] as const).map((choice) => geminiRequest({ model: "g", messages: [{ role: "user", content: "x" }], tools, tool_choice: choice })["toolConfig"]);
+    expect(modes).toEqual([{ functionCallingConfig: { mode: "NONE" } }, { functionCallingConfig: { mode: "AUTO" } }, { functionCallingConfig: { mode: "ANY" } }]);
+  });
+
+  it("translate penalties, top_k, and a json_schema response format as responseJsonSchema", () => {
+    const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
+    const request = geminiRequest({
+      model: "g",
+      messages: [{ role: "user", content: "x" }],
+      presence_penalty: 0.5,
+      frequency_penalty: -0.5,
+      top_k: 20,
+      response_format: { type: "json_schema", json_schema: { name: "city", schema, strict: true } },
+    });
+    expect(request["generationConfig"]).toEqual({ presencePenalty: 0.5, frequencyPenalty: -0.5, topK: 20, responseMimeType: "application/json", responseJsonSchema: schema });
+    expect(geminiRequest({ model: "g", messages: [{ role: "user", content: "x" }], response_format: { type: "text" }, temperature: null })["generationConfig"]).toBeUndefined();
+  });
+
+  it("declare what they cannot send: custom tools, allowed_tools, logprobs, parallel_tool_calls, other operations", () => {
+    const support = gemini.params.chat;
+    if (support === "all") throw new Error("gemini translates its requests");
+    const body = { ...chat, tools: [{ type: "custom", custom: { name: "grep" } }], tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } }, logprobs: true, parallel_tool_calls: false };
+    expect(unsupportedParams(body, support)).toEqual(["tools", "tool_choice", "logprobs", "parallel_tool_calls"]);
+    expect(unsupportedParams({ ...chat, tool_choice: "required", n: 2, seed: 1, user: "u" }, support)).toBeUndefined();
+    expect(unsupportedParams({ model: "g", input: "x", input_type: "query" }, gemini.params.embeddings)).toEqual(["input_type"]);
   });
 
   it("go to generateContent, or streamGenerateContent?alt=sse, with the key in a header", () => {

@@ -1,14 +1,17 @@
 /**
  * Google AI Studio (`gemini/`): generateContent and streamGenerateContent?alt=sse for chat,
- * batchEmbedContents for embeddings. Messages, sampling parameters, tools, finish reasons and
- * usage are translated both ways. The key travels in the x-goog-api-key header, never the URL.
+ * batchEmbedContents for embeddings. Messages, sampling parameters, tools and tool_choice,
+ * response_format (JSON mode, JSON Schema), finish reasons and usage are translated both ways;
+ * GEMINI_PARAMS lists the request fields it takes. The key travels in the x-goog-api-key header,
+ * never the URL.
  */
 import { GatewayError } from "../errors.ts";
 import { encodeAsRequested } from "./embedding-encoding.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { contentText } from "./openai-types.ts";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest, EmbeddingRequest, EmbeddingResponse, Operation, Usage } from "./openai-types.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, EmbeddingRequest, EmbeddingResponse, FunctionDefinition, Operation, ToolChoice, Usage } from "./openai-types.ts";
+import { NO_PARAMS, paramTable } from "./param-support.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { ProviderAdapter, StreamDecoder, StreamEvent, UpstreamTarget } from "./provider.ts";
 
@@ -34,6 +37,67 @@ function modelPath(target: UpstreamTarget, method: string, query = ""): string {
   return `${target.basePath}/v1beta/models/${encodeURIComponent(target.model)}:${method}${extra}`;
 }
 
+/** Whether every tool is a function (Gemini declares functions only). */
+function functionTools(value: unknown): boolean {
+  return Array.isArray(value) && value.every((tool) => isObject(tool) && tool["type"] === "function");
+}
+
+const CHOICE_MODES: Readonly<Record<string, string>> = { none: "NONE", auto: "AUTO", required: "ANY" };
+
+/** Whether a tool_choice has a Gemini function-calling mode: a mode name, or one named function. */
+function translatableChoice(value: unknown): boolean {
+  if (typeof value === "string") return CHOICE_MODES[value] !== undefined;
+  return isObject(value) && value["type"] === "function";
+}
+
+/** The fields the Gemini adapter translates (param-support.ts refuses or drops any other). */
+const GEMINI_PARAMS = {
+  chat: paramTable(["messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n", "seed", "stop", "presence_penalty", "frequency_penalty", "response_format"], {
+    tools: { accepts: functionTools, takes: "function tools only" },
+    tool_choice: { accepts: translatableChoice, takes: "'none', 'auto', 'required' or one named function" },
+  }),
+  text_completion: NO_PARAMS,
+  embeddings: paramTable(["input", "dimensions", "encoding_format"]),
+} as const;
+
+/** OpenAI tool_choice → Gemini toolConfig.functionCallingConfig. */
+function toolConfig(choice: ToolChoice): JsonObject | undefined {
+  if (typeof choice === "string") {
+    const mode = CHOICE_MODES[choice];
+    return mode === undefined ? undefined : { functionCallingConfig: { mode } };
+  }
+  const name = choice.type === "function" ? choice.function?.name : undefined;
+  return name === undefined ? undefined : { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [name] } };
+}
+
+/** An OpenAI function tool → a Gemini FunctionDeclaration (its parameters are JSON Schema, as OpenAI's are). */
+function functionDeclaration(fn: FunctionDefinition): JsonObject {
+  const declaration: JsonObject = { name: fn.name };
+  if (fn.description !== undefined) declaration["description"] = fn.description;
+  if (fn.parameters !== undefined) declaration["parametersJsonSchema"] = fn.parameters;
+  return declaration;
+}
+
+/** Sampling parameters and the response format → Gemini generationConfig (undefined when empty). */
+function generationConfig(body: ChatRequest): JsonObject | undefined {
+  const config: JsonObject = {};
+  const maxTokens = body.max_tokens ?? body.max_completion_tokens;
+  if (maxTokens != null) config["maxOutputTokens"] = maxTokens;
+  if (body.temperature != null) config["temperature"] = body.temperature;
+  if (body.top_p != null) config["topP"] = body.top_p;
+  if (body["top_k"] != null) config["topK"] = body["top_k"];
+  if (body.n != null) config["candidateCount"] = body.n;
+  if (body.seed != null) config["seed"] = body.seed;
+  if (body.stop != null) config["stopSequences"] = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (body.presence_penalty != null) config["presencePenalty"] = body.presence_penalty;
+  if (body.frequency_penalty != null) config["frequencyPenalty"] = body.frequency_penalty;
+  const format = body.response_format;
+  if (format?.type === "json_object" || format?.type === "json_schema") config["responseMimeType"] = "application/json";
+  const schema = format?.type === "json_schema" ? format.json_schema?.schema : undefined;
+  if (schema !== undefined) config["responseJsonSchema"] = schema;
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
 /** OpenAI chat request → Gemini GenerateContentRequest. */
 export function geminiRequest(body: ChatRequest): JsonObject {
   const system: string[] = [];
@@ -51,28 +115,19 @@ export function geminiRequest(body: ChatRequest): JsonObject {
     const role = message.role === "assistant" ? "model" : "user";
     const parts: JsonObject[] = text === "" ? [] : [{ text }];
     for (const call of message.tool_calls ?? []) {
-      const fn = isObject(call) && isObject(call["function"]) ? call["function"] : {};
-      const args = typeof fn["arguments"] === "string" ? safeJson(fn["arguments"]) : {};
-      parts.push({ functionCall: { name: String(fn["name"] ?? ""), args } });
+      const fn = call.function;
+      if (fn !== undefined) parts.push({ functionCall: { name: fn.name, args: safeJson(fn.arguments) } });
     }
     contents.push({ role, parts: parts.length > 0 ? parts : [{ text: "" }] });
   }
   const out: JsonObject = { contents };
   if (system.length > 0) out["systemInstruction"] = { parts: [{ text: system.join("\n") }] };
-  const config: JsonObject = {};
-  const maxTokens = body.max_tokens ?? body.max_completion_tokens;
-  if (maxTokens !== undefined) config["maxOutputTokens"] = maxTokens;
-  if (body.temperature !== undefined) config["temperature"] = body.temperature;
-  if (body.top_p !== undefined) config["topP"] = body.top_p;
-  if (body.n !== undefined) config["candidateCount"] = body.n;
-  if (body.seed !== undefined) config["seed"] = body.seed;
-  if (body.stop !== undefined) config["stopSequences"] = Array.isArray(body.stop) ? body.stop : [body.stop];
-  if (body.response_format?.type === "json_object" || body.response_format?.type === "json_schema") config["responseMimeType"] = "application/json";
-  if (Object.keys(config).length > 0) out["generationConfig"] = config;
-  if (Array.isArray(body.tools) && body.tools.length > 0) {
-    const declarations = body.tools.filter(isObject).map((tool) => tool["function"]).filter(isObject);
-    out["tools"] = [{ functionDeclarations: declarations }];
-  }
+  const config = generationConfig(body);
+  if (config !== undefined) out["generationConfig"] = config;
+  const declarations = (body.tools ?? []).flatMap((tool) => (tool.function === undefined ? [] : [functionDeclaration(tool.function)]));
+  if (declarations.length > 0) out["tools"] = [{ functionDeclarations: declarations }];
+  const choice = body.tool_choice === undefined ? undefined : toolConfig(body.tool_choice);
+  if (choice !== undefined) out["toolConfig"] = choice;
   return out;
 }
 
@@ -142,6 +197,7 @@ export const gemini: ProviderAdapter = {
   kind: "gemini",
   otelName: "gcp.gemini",
   operations: new Set<Operation>(["chat", "embeddings"]),
+  params: GEMINI_PARAMS,
   streamFraming: "sse",
 
   buildRequest(op, body, target, stream) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ChatRequest } from "./openai-types.ts";
 import { decodeStream } from "../../../tests/support/decode-stream.ts";
 import { flattenMessages, ollamaChat, ollamaGenerate } from "./ollama.ts";
+import { unsupportedParams } from "./param-support.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { UpstreamTarget } from "./provider.ts";
 
@@ -38,6 +39,28 @@ describe("ollama_chat/ requests", () => {
     });
   });
 
+  it("send tools as OpenAI writes them, and none for tool_choice 'none' (Ollama has no tool_choice)", () => {
+    const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
+    expect(JSON.parse(ollamaChat.buildRequest("chat", { ...chat, tools, tool_choice: "auto" }, target, false).body!).tools).toEqual(tools);
+    expect(JSON.parse(ollamaChat.buildRequest("chat", { ...chat, tools, tool_choice: "none" }, target, false).body!).tools).toBeUndefined();
+  });
+
+  it("take json_object as format 'json' and a json_schema as its schema", () => {
+    const schema = { type: "object", properties: { a: { type: "string" } } };
+    expect(JSON.parse(ollamaChat.buildRequest("chat", { ...chat, response_format: { type: "json_schema", json_schema: { name: "a", schema } } }, target, false).body!).format).toEqual(schema);
+    expect(JSON.parse(ollamaChat.buildRequest("chat", { ...chat, response_format: { type: "text" } }, target, false).body!).format).toBeUndefined();
+  });
+
+  it("declare what they cannot send: tools that are not functions, a tool_choice other than auto/none, n above 1, logprobs", () => {
+    const support = ollamaChat.params.chat;
+    if (support === "all") throw new Error("ollama_chat translates its requests");
+    const body = { ...chat, n: 2, tool_choice: "required", tools: [{ type: "custom", custom: { name: "grep" } }], logprobs: true, top_k: 40, keep_alive: "5m", think: true };
+    expect(unsupportedParams(body, support)).toEqual(["n", "tool_choice", "tools", "logprobs"]);
+    expect(unsupportedParams({ ...chat, n: 1, tool_choice: "auto" }, support)).toBeUndefined();
+    // /api/generate has no tools at all
+    expect(unsupportedParams({ ...chat, tools: [{ type: "function", function: { name: "f" } }] }, ollamaGenerate.params.chat)).toEqual(["tools"]);
+  });
+
   it("send stream: true explicitly for streams and a Bearer key for Ollama's cloud", () => {
     const request = ollamaChat.buildRequest("chat", chat, { ...target, apiKey: "sk-o", basePath: "/ollama" }, true);
     expect(request.path).toBe("/ollama/api/chat");
@@ -70,6 +93,20 @@ describe("ollama/ requests", () => {
     expect(JSON.parse(ollamaGenerate.buildRequest("text_completion", { model: "g", prompt: "Say hi", keep_alive: "1h" }, target, false).body!).keep_alive).toBe("1h");
     expect(JSON.parse(ollamaChat.buildRequest("chat", { ...chat, keep_alive: -1 }, target, false).body!).keep_alive).toBe(-1);
     expect(() => ollamaGenerate.buildRequest("text_completion", { model: "g", prompt: ["a", "b"] }, target, false)).toThrow(/single prompt/);
+  });
+
+  it("send a completion's suffix and think as Ollama's own fields", () => {
+    expect(JSON.parse(ollamaGenerate.buildRequest("text_completion", { model: "g", prompt: "def f(", suffix: "  return x", think: false }, target, false).body!)).toEqual({
+      model: "llama3.2",
+      stream: false,
+      prompt: "def f(",
+      suffix: "  return x",
+      think: false,
+    });
+  });
+
+  it("refuse embedding fields /api/embed does not take (dimensions)", () => {
+    expect(unsupportedParams({ model: "g", input: "x", dimensions: 8, encoding_format: "base64" }, ollamaGenerate.params.embeddings)).toEqual(["dimensions"]);
   });
 
   it("embed with /api/embed and a list input", () => {

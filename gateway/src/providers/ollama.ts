@@ -2,6 +2,8 @@
  * Ollama's native API. `ollama_chat/` speaks /api/chat; `ollama/` speaks /api/generate (chat
  * messages flattened into a prompt, as LiteLLM does); both embed with /api/embed. Streams are
  * NDJSON, translated into OpenAI chunks; usage comes from prompt_eval_count / eval_count.
+ * Sampling parameters go into `options`, response_format into `format`; ollamaParams lists the
+ * request fields each flavour takes (Ollama's own top_k, num_ctx, keep_alive, think … included).
  */
 import { GatewayError } from "../errors.ts";
 import { encodeAsRequested } from "./embedding-encoding.ts";
@@ -20,6 +22,7 @@ import type {
   TextCompletion,
   Usage,
 } from "./openai-types.ts";
+import { paramTable } from "./param-support.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { ProviderAdapter, ResponseIds, StreamDecoder, StreamEvent, UpstreamRequest, UpstreamTarget } from "./provider.ts";
 
@@ -32,17 +35,44 @@ function headersFor(target: UpstreamTarget): Record<string, string> {
   return target.apiKey === undefined ? JSON_HEADERS : { ...JSON_HEADERS, authorization: `Bearer ${target.apiKey}` };
 }
 
+/** Request fields that go into Ollama's `options` under their own name (OpenAI's and Ollama's own). */
+const OPTION_FIELDS = ["seed", "frequency_penalty", "presence_penalty", "top_k", "repeat_penalty", "num_ctx"] as const;
+
+/** Ollama's own top-level fields, passed on as sent. */
+const TOP_LEVEL_FIELDS = ["keep_alive", "think"] as const;
+
+const SAMPLING = ["max_tokens", "temperature", "top_p", "stop", ...OPTION_FIELDS, ...TOP_LEVEL_FIELDS];
+
+/** Ollama answers with one choice: `n` is taken when it asks for that one. */
+const ONE_CHOICE = { accepts: (value: unknown) => value === 1, takes: "1 (one choice per request)" };
+
+/** Ollama has no tool_choice: "auto" is what it does with tools, "none" sends none. */
+const AUTO_OR_NONE = { accepts: (value: unknown) => value === "auto" || value === "none", takes: "'auto' or 'none'" };
+
+/** Ollama's tools are functions. */
+const FUNCTION_TOOLS = { accepts: (value: unknown) => Array.isArray(value) && value.every((tool) => isObject(tool) && tool["type"] === "function"), takes: "function tools only" };
+
+/** The fields each Ollama adapter translates (param-support.ts refuses or drops any other). */
+function ollamaParams(flavour: Flavour): ProviderAdapter["params"] {
+  const chatFields = ["messages", "max_completion_tokens", "response_format", ...SAMPLING];
+  return {
+    chat: flavour === "chat" ? paramTable(chatFields, { n: ONE_CHOICE, tool_choice: AUTO_OR_NONE, tools: FUNCTION_TOOLS }) : paramTable(chatFields, { n: ONE_CHOICE, tool_choice: AUTO_OR_NONE }),
+    text_completion: paramTable(["prompt", "suffix", ...SAMPLING], { n: ONE_CHOICE }),
+    embeddings: paramTable(["input", "encoding_format"]),
+  };
+}
+
 /** OpenAI sampling parameters → Ollama `options`. */
 export function ollamaOptions(body: ChatRequest | CompletionRequest): JsonObject | undefined {
   const options: JsonObject = {};
   const maxTokens = body.max_tokens ?? (body as ChatRequest).max_completion_tokens;
-  if (maxTokens !== undefined) options["num_predict"] = maxTokens;
-  if (body.temperature !== undefined) options["temperature"] = body.temperature;
-  if (body.top_p !== undefined) options["top_p"] = body.top_p;
-  if (body.stop !== undefined) options["stop"] = Array.isArray(body.stop) ? body.stop : [body.stop];
-  for (const name of ["seed", "frequency_penalty", "presence_penalty", "top_k", "repeat_penalty", "num_ctx"] as const) {
+  if (maxTokens != null) options["num_predict"] = maxTokens;
+  if (body.temperature != null) options["temperature"] = body.temperature;
+  if (body.top_p != null) options["top_p"] = body.top_p;
+  if (body.stop != null) options["stop"] = Array.isArray(body.stop) ? body.stop : [body.stop];
+  for (const name of OPTION_FIELDS) {
     const value = body[name];
-    if (value !== undefined) options[name] = value;
+    if (value != null) options[name] = value;
   }
   return Object.keys(options).length === 0 ? undefined : options;
 }
@@ -150,18 +180,19 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
       if (format !== undefined) outgoing["format"] = format;
       if (flavour === "chat") {
         outgoing["messages"] = ollamaMessages(chat.messages);
-        if (chat.tools !== undefined) outgoing["tools"] = chat.tools;
+        if (chat.tools !== undefined && chat.tool_choice !== "none") outgoing["tools"] = chat.tools;
       } else {
         const { system, prompt } = flattenMessages(chat.messages);
         outgoing["prompt"] = prompt;
         if (system !== undefined) outgoing["system"] = system;
       }
-      for (const name of ["keep_alive", "think"] as const) if (chat[name] !== undefined) outgoing[name] = chat[name];
+      for (const name of TOP_LEVEL_FIELDS) if (chat[name] != null) outgoing[name] = chat[name];
       return { method: "POST", path: `${base}/api/${flavour === "chat" ? "chat" : "generate"}`, headers, body: JSON.stringify(outgoing) };
     }
     const completion = body as CompletionRequest;
     outgoing["prompt"] = completionPrompt(completion);
-    if (completion["keep_alive"] !== undefined) outgoing["keep_alive"] = completion["keep_alive"];
+    if (completion.suffix != null) outgoing["suffix"] = completion.suffix;
+    for (const name of TOP_LEVEL_FIELDS) if (completion[name] != null) outgoing[name] = completion[name];
     return { method: "POST", path: `${base}/api/generate`, headers, body: JSON.stringify(outgoing) };
   };
 
@@ -171,6 +202,7 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
     kind,
     otelName: "ollama",
     operations: new Set<Operation>(["chat", "text_completion", "embeddings"]),
+    params: ollamaParams(flavour),
     streamFraming: "ndjson",
     buildRequest,
 

@@ -10,7 +10,7 @@ export interface ChatMessage {
   role: string;
   content?: string | null | ContentPart[];
   name?: string;
-  tool_calls?: unknown[];
+  tool_calls?: ToolCall[] | null;
   tool_call_id?: string;
 }
 
@@ -20,21 +20,61 @@ export interface ContentPart {
   [key: string]: unknown;
 }
 
+export interface ToolCall {
+  id: string;
+  type: string;
+  function?: { name: string; arguments: string };
+  [key: string]: unknown;
+}
+
+export interface FunctionDefinition {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+  strict?: boolean | null;
+  [key: string]: unknown;
+}
+
+/** A tool: `{type: "function", function: {...}}`, or another type (OpenAI's `custom`). */
+export interface Tool {
+  type: string;
+  function?: FunctionDefinition;
+  [key: string]: unknown;
+}
+
+/** "none" | "auto" | "required", or an object naming a tool (`{type: "function", function: {name}}`). */
+export type ToolChoice = string | { type: string; function?: { name: string }; [key: string]: unknown };
+
+export interface ResponseFormat {
+  type: "text" | "json_object" | "json_schema";
+  json_schema?: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null };
+}
+
+export interface StreamOptionsField {
+  include_usage?: boolean | null;
+}
+
+/**
+ * Optional fields are `null` where OpenAI's API accepts null (validated in request-schemas.ts):
+ * adapters treat null as not sent.
+ */
 export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean };
-  max_tokens?: number;
-  max_completion_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  n?: number;
-  stop?: string | string[];
-  seed?: number;
-  response_format?: { type: string; json_schema?: unknown };
-  tools?: unknown[];
-  tool_choice?: unknown;
+  stream?: boolean | null;
+  stream_options?: StreamOptionsField | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  stop?: string | string[] | null;
+  seed?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  response_format?: ResponseFormat;
+  tools?: Tool[];
+  tool_choice?: ToolChoice;
   user?: string;
   [key: string]: unknown;
 }
@@ -42,12 +82,18 @@ export interface ChatRequest {
 export interface CompletionRequest {
   model: string;
   prompt: string | string[];
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean };
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  stop?: string | string[];
+  stream?: boolean | null;
+  stream_options?: StreamOptionsField | null;
+  max_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  stop?: string | string[] | null;
+  seed?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  suffix?: string | null;
+  user?: string;
   [key: string]: unknown;
 }
 
@@ -57,6 +103,7 @@ export interface EmbeddingRequest {
   encoding_format?: "float" | "base64";
   dimensions?: number;
   input_type?: string;
+  user?: string;
   [key: string]: unknown;
 }
 

@@ -4,6 +4,7 @@
  * They never do I/O; the transport (transport.ts) moves the bytes.
  */
 import type { Operation, RequestBody, ResponseBody, StreamChunk, Usage } from "./openai-types.ts";
+import type { ParamSupport } from "./param-support.ts";
 
 /** What an adapter needs to know about the deployment it talks to. */
 export interface UpstreamTarget {
@@ -83,6 +84,11 @@ export interface ProviderAdapter {
   /** OpenTelemetry `gen_ai.provider.name`. */
   readonly otelName: string;
   readonly operations: ReadonlySet<Operation>;
+  /**
+   * The request fields it sends upstream, per operation (translated or as sent); any other
+   * field is refused or dropped by param-support.ts, never silently left out.
+   */
+  readonly params: Readonly<Record<Operation, ParamSupport>>;
   /** Stream framing: how the upstream separates events. */
   readonly streamFraming: "sse" | "ndjson";
   buildRequest(op: Operation, body: RequestBody, target: UpstreamTarget, stream: boolean): UpstreamRequest;

@@ -27,6 +27,12 @@ describe("request defaults (litellm_params temperature, max_tokens, …)", () =>
     expect(withRequestDefaults("chat", chat(), defaults)).toMatchObject({ max_tokens: 64, max_completion_tokens: 128 });
   });
 
+  it("treat a field the request sets to null as not set (OpenAI's meaning): the default applies", () => {
+    const defaults = requestDefaultsOf(params({ temperature: 0.2, max_tokens: 64, max_completion_tokens: 128 }), "openai");
+    expect(withRequestDefaults("chat", chat({ temperature: null, max_tokens: null, max_completion_tokens: null }), defaults)).toEqual({ ...chat(), temperature: 0.2, max_tokens: 64, max_completion_tokens: 128 });
+    expect(withRequestDefaults("chat", chat({ max_tokens: null, max_completion_tokens: 10 }), defaults)).toEqual({ ...chat(), temperature: 0.2, max_completion_tokens: 10 });
+  });
+
   it("include Ollama's keep_alive for Ollama deployments only, and name it where it is ignored", () => {
     const withKeepAlive = params({ keep_alive: "10m", temperature: 0.1 });
     expect(requestDefaultsOf(withKeepAlive, "ollama_chat")).toEqual({ temperature: 0.1, keep_alive: "10m" });

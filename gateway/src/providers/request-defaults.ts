@@ -46,11 +46,15 @@ export function withExtraHeaders(request: UpstreamRequest, headers: Readonly<Rec
 /** Token limits that must not both be sent: a request setting one keeps the other default out. */
 const TOKEN_LIMITS = ["max_tokens", "max_completion_tokens"] as const;
 
-/** The body the upstream gets: the request's own fields over the deployment's defaults (chat and completions only). */
+/**
+ * The body the upstream gets: the request's own fields over the deployment's defaults (chat and
+ * completions only). A field the request sets to null is not set (OpenAI's meaning): the default applies.
+ */
 export function withRequestDefaults(op: Operation, body: RequestBody, defaults: RequestDefaults | undefined): RequestBody {
   if (defaults === undefined || op === "embeddings") return body;
   const merged: Record<string, unknown> = { ...defaults, ...body };
+  for (const name in defaults) if (merged[name] === null) merged[name] = defaults[name];
   const sent = body as Readonly<Record<string, unknown>>;
-  if (TOKEN_LIMITS.some((name) => sent[name] !== undefined)) for (const name of TOKEN_LIMITS) if (sent[name] === undefined) delete merged[name];
+  if (TOKEN_LIMITS.some((name) => sent[name] != null)) for (const name of TOKEN_LIMITS) if (sent[name] == null) delete merged[name];
   return merged as unknown as RequestBody;
 }

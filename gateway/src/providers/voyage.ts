@@ -6,6 +6,7 @@ import { GatewayError } from "../errors.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import type { EmbeddingRequest, EmbeddingResponse, Operation } from "./openai-types.ts";
+import { NO_PARAMS, paramTable } from "./param-support.ts";
 import type { ProviderAdapter, UpstreamTarget } from "./provider.ts";
 
 function headersFor(target: UpstreamTarget): Record<string, string> {
@@ -14,12 +15,14 @@ function headersFor(target: UpstreamTarget): Record<string, string> {
   return headers;
 }
 
+/** Voyage's own fields, passed on as sent. */
+const VOYAGE_FIELDS = ["input_type", "truncation", "output_dtype"] as const;
+
 export function voyageRequest(body: EmbeddingRequest, model: string): JsonObject {
   const out: JsonObject = { input: body.input, model };
-  if (body.input_type !== undefined) out["input_type"] = body.input_type;
+  for (const name of VOYAGE_FIELDS) if (body[name] != null) out[name] = body[name];
   if (body.dimensions !== undefined) out["output_dimension"] = body.dimensions;
   if (body.encoding_format === "base64") out["encoding_format"] = "base64";
-  for (const name of ["truncation", "output_dtype"] as const) if (body[name] !== undefined) out[name] = body[name];
   return out;
 }
 
@@ -31,6 +34,7 @@ export const voyage: ProviderAdapter = {
   kind: "voyage",
   otelName: "voyage",
   operations: new Set<Operation>(["embeddings"]),
+  params: { chat: NO_PARAMS, text_completion: NO_PARAMS, embeddings: paramTable(["input", "dimensions", "encoding_format", ...VOYAGE_FIELDS]) },
   streamFraming: "sse",
 
   buildRequest(op, body, target) {

@@ -53,6 +53,8 @@ export interface Deployment {
   readonly tags: readonly string[] | undefined;
   /** general_settings.max_response_size_mb in bytes: the largest JSON answer read; undefined = no limit. */
   readonly maxResponseBytes: number | undefined;
+  /** litellm_params.drop_params, else litellm_settings.drop_params: fields its provider cannot send are dropped, not refused. */
+  readonly dropParams: boolean;
   readonly price: Price;
   readonly entry: ModelEntry;
 }
@@ -163,6 +165,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       extraHeaders: extraHeadersOf(params),
       tags: params.tags,
       maxResponseBytes,
+      dropParams: params.drop_params ?? config.litellm_settings.drop_params ?? false,
       price,
       entry,
     };

@@ -7,6 +7,7 @@ import type { ErrorCode } from "../errors.ts";
 
 const CLASSES: Partial<Record<ErrorCode, ErrorClass>> = {
   upstream_bad_request: "BadRequestError",
+  unsupported_params: "BadRequestError",
   upstream_unprocessable: "BadRequestError",
   context_window_exceeded: "BadRequestError",
   upstream_auth: "AuthenticationError",

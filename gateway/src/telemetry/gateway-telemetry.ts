@@ -140,6 +140,7 @@ export function pipelineTelemetry(telemetry: GatewayTelemetry, metricsEnabled: b
   return {
     tracer: telemetry.tracer,
     attemptEnded: metricsEnabled ? (op, deployment, ms, error) => recordAttempt(metrics, op, deployment, ms, error) : undefined,
+    paramsDropped: metricsEnabled ? (deployment, params) => metrics.paramsDropped(deployment.group, deployment.adapter.otelName, params) : undefined,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CATALOGUE, PharosMetrics, UNKNOWN_GROUP } from "./metrics.ts";
+import { CATALOGUE, OTHER_PARAM, PharosMetrics, UNKNOWN_GROUP } from "./metrics.ts";
 import type { InstrumentSpec } from "./metric-store.ts";
 
 const SPECS = Object.values(CATALOGUE) as InstrumentSpec[];
@@ -46,6 +46,17 @@ describe("PharosMetrics", () => {
     expect(series).toEqual([
       { attributes: { "gen_ai.request.model": UNKNOWN_GROUP, "pharos.cache.result": "miss", "pharos.cache.backend": "memory" }, value: 500 },
       { attributes: { "gen_ai.request.model": "gpt-4o", "pharos.cache.result": "hit", "pharos.cache.backend": "memory" }, value: 1 },
+    ]);
+  });
+
+  it("counts dropped request fields by OpenAI parameter name, every other field as 'other'", () => {
+    const metrics = new PharosMetrics();
+    metrics.setModelGroups(["flash"]);
+    metrics.paramsDropped("flash", "gcp.gemini", ["logprobs", "my_field_1"]);
+    metrics.paramsDropped("flash", "gcp.gemini", ["logprobs", "my_field_2"]);
+    expect(metrics.snapshot().series["pharos.params.dropped"]).toEqual([
+      { attributes: { "gen_ai.request.model": "flash", "gen_ai.provider.name": "gcp.gemini", "pharos.request.param": "logprobs" }, value: 2 },
+      { attributes: { "gen_ai.request.model": "flash", "gen_ai.provider.name": "gcp.gemini", "pharos.request.param": OTHER_PARAM }, value: 2 },
     ]);
   });
 

@@ -15,6 +15,7 @@
  * Recording is cheap (plain JS pre-aggregation, see metric-store.ts): call it on the hot path.
  */
 import type { ErrorCode } from "../errors.ts";
+import { OPENAI_PARAMS } from "../providers/param-support.ts";
 import { MetricStore } from "./metric-store.ts";
 import type { Counter, Gauge, Histogram, InstrumentSpec, StoreSnapshot } from "./metric-store.ts";
 
@@ -55,6 +56,8 @@ export const ATTR = {
   serverAddress: "server.address",
   httpConnectionState: "http.connection.state",
   upstreamRequestState: "pharos.upstream.request.state",
+  /** A request field drop_params left out: an OpenAI parameter's name, or `other` (cardinality guard). */
+  param: "pharos.request.param",
   cpuMode: "cpu.mode",
   gcType: "v8js.gc.type",
   resourceType: "nodejs.resource.type",
@@ -62,6 +65,9 @@ export const ATTR = {
 
 /** The value model groups not in the config fold into (cardinality guard). */
 export const UNKNOWN_GROUP = "unknown";
+
+/** The value request fields that are not OpenAI parameters fold into (cardinality guard). */
+export const OTHER_PARAM = "other";
 
 // ---------------------------------------------------------------------------------------------
 // Bucket boundaries.
@@ -167,6 +173,14 @@ export const CATALOGUE = {
     unit: "USD",
     description: "Cost of answered requests in US dollars, by model group and deployment.",
     attributes: [A.model, A.deployment],
+  },
+  paramsDropped: {
+    name: "pharos.params.dropped",
+    kind: "counter",
+    unit: "{param}",
+    description: "Request fields left out because the deployment's provider does not support them (drop_params), by model group, provider and field.",
+    attributes: [A.model, A.provider, A.param],
+    integer: true,
   },
   // -- routing --------------------------------------------------------------------------------
   retries: {
@@ -547,6 +561,13 @@ export class PharosMetrics {
    */
   observeDeploymentStates(source: () => Iterable<DeploymentStateReading>): void {
     this.deploymentStates = source;
+  }
+
+  // -- requests ---------------------------------------------------------------------------------
+
+  /** drop_params left `params` out of a request to a deployment of `group` (provider: its otelName). */
+  paramsDropped(group: string, provider: string, params: readonly string[]): void {
+    for (const param of params) this.i.paramsDropped.add(1, this.group(group), provider, OPENAI_PARAMS.has(param) ? param : OTHER_PARAM);
   }
 
   // -- limits and guardrails (issues 5, 9) ------------------------------------------------------

@@ -12,6 +12,8 @@ export interface PipelineTelemetry {
   readonly tracer: RequestTracer | undefined;
   /** An upstream attempt ended; `ms` from sending to its last byte; `error` undefined on success. */
   readonly attemptEnded: ((op: Operation, deployment: Deployment, ms: number, error: ErrorCode | undefined) => void) | undefined;
+  /** drop_params left these request fields out of a deployment's request. */
+  readonly paramsDropped: ((deployment: Deployment, params: readonly string[]) => void) | undefined;
 }
 
-export const NO_PIPELINE_TELEMETRY: PipelineTelemetry = { tracer: undefined, attemptEnded: undefined };
+export const NO_PIPELINE_TELEMETRY: PipelineTelemetry = { tracer: undefined, attemptEnded: undefined, paramsDropped: undefined };
