@@ -107,7 +107,7 @@ export const CATALOGUE = {
     name: "gen_ai.server.time_per_output_token",
     kind: "histogram",
     unit: "s",
-    description: "Time per output token after the first, for streamed responses (GenAI semconv).",
+    description: "Time per output token after the first, for streamed responses from an upstream (cache hits left out) (GenAI semconv).",
     attributes: GEN_AI,
     buckets: TPOT_BUCKETS,
   },
