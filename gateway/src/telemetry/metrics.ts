@@ -33,7 +33,7 @@ export const ATTR = {
   errorType: "error.type",
   /** input | output */
   tokenType: "gen_ai.token.type",
-  /** chat_completions, completions, embeddings, models, health, metrics, keys, spend, unmatched … */
+  /** ROUTE_LABELS (http/route-labels.ts): chat_completions, completions, embeddings, models, health, metrics, key_admin, spend_admin, model_admin, guardrails, unmatched. */
   route: "pharos.route",
   /** 2xx | 3xx | 4xx | 5xx */
   statusClass: "pharos.status_class",
