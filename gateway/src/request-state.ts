@@ -21,7 +21,8 @@ export interface AuthContext {
   readonly metadata: Readonly<Record<string, unknown>> | undefined;
 }
 
-export type CacheResult = "hit" | "miss" | "bypass";
+/** A response-cache lookup: answered from it, not there, not looked up (off for the request), or the store unreachable (answered as a miss). */
+export type CacheResult = "hit" | "miss" | "bypass" | "error";
 
 export interface RequestState {
   readonly callId: string;

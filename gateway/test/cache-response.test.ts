@@ -1,7 +1,8 @@
 /**
  * The response cache end to end: real `pharos serve` processes in front of a mock upstream that
  * counts its hits; the memory cache in one process, the Redis cache shared by two, and a Redis
- * outage (a TCP proxy cut) that turns lookups into misses, never into errors.
+ * outage (a TCP proxy cut) that turns lookups into misses for the client, never into errors, and
+ * is counted apart from misses on /metrics.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
@@ -12,6 +13,8 @@ import { openaiClient } from "../../tests/support/openai-client.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { deleteRedisKeys, REDIS_HOST, REDIS_PORT, startTcpProxy, testRedisPrefix } from "./db-support.ts";
 import type { TcpProxy } from "./db-support.ts";
+import { scrape } from "./telemetry-support.ts";
+import type { Scrape } from "./telemetry-support.ts";
 
 const KEY = "sk-cache-master";
 const prefix = testRedisPrefix();
@@ -69,6 +72,10 @@ async function chat(gateway: GatewayProcess, body: Record<string, unknown>): Pro
 
 function chatHits(): number {
   return mock.stats().hits["openai chat"] ?? 0;
+}
+
+function lookups(metrics: Scrape, result: string): number {
+  return metrics.sum("pharos_cache_lookups_total", { gen_ai_request_model: "gpt-mock", pharos_cache_result: result, pharos_cache_backend: "redis" });
 }
 
 describe("the memory cache", () => {
@@ -184,19 +191,25 @@ describe("the Redis cache", () => {
     expect(chatHits() - before).toBe(1);
   });
 
-  it("turns a Redis outage into misses (logged once), and hits again when Redis returns", async () => {
+  it("turns a Redis outage into misses for the client (logged once) but counts it as error lookups, and hits again when Redis returns", async () => {
     const messages = [{ role: "user", content: fresh() }];
     await chat(shared[0], { messages });
     await new Promise((resolve) => setTimeout(resolve, 100));
     redisProxy.cut();
     try {
       const before = chatHits();
+      const metricsBefore = await scrape(shared[1].url);
       for (let i = 0; i < 3; i++) {
         const response = await chat(shared[1], { messages });
         expect(response.status).toBe(200);
         expect(response.headers.get("x-litellm-cache-key")).toBeNull();
       }
       expect(chatHits() - before).toBe(3);
+      // On /metrics: three `error` lookups, no new miss (an outage is not a cold cache).
+      const during = await scrape(shared[1].url);
+      expect(lookups(during, "error") - lookups(metricsBefore, "error")).toBe(3);
+      expect(lookups(during, "miss")).toBe(lookups(metricsBefore, "miss"));
+      expect(during.sum("pharos_cache_lookup_duration_count", { pharos_cache_backend: "redis", pharos_cache_result: "error" })).toBeGreaterThanOrEqual(3);
     } finally {
       redisProxy.restore();
     }

@@ -242,7 +242,7 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
   if (cacheOn) {
     const cacheStore = cachePool !== undefined ? new RedisCacheStore(cachePool) : new MemoryCacheStore(envNumber(env, "PHAROS_CACHE_MEMORY_MB", DEFAULT_CACHE_MEMORY_MB) * 1024 * 1024);
     const cache = new ResponseCache({ store: cacheStore, params: config.litellm_settings.cache_params, logger });
-    cacheStage = new CacheStage(cache, (result, backend, group, seconds) => metrics.cacheLookup(result === "error" ? "miss" : result, backend, group, seconds));
+    cacheStage = new CacheStage(cache, (result, backend, group, seconds) => metrics.cacheLookup(result, backend, group, seconds));
     cleanups.push(() => cacheStore.close());
   }
 

@@ -15,6 +15,7 @@
  * Recording is cheap (plain JS pre-aggregation, see metric-store.ts): call it on the hot path.
  */
 import type { ErrorCode } from "../errors.ts";
+import type { CacheResult } from "../request-state.ts";
 import { MetricStore } from "./metric-store.ts";
 import type { Counter, Gauge, Histogram, InstrumentSpec, StoreSnapshot } from "./metric-store.ts";
 
@@ -37,6 +38,7 @@ export const ATTR = {
   route: "pharos.route",
   /** 2xx | 3xx | 4xx | 5xx */
   statusClass: "pharos.status_class",
+  /** hit | miss | bypass | error (the store unreachable) */
   cacheResult: "pharos.cache.result",
   cacheBackend: "pharos.cache.backend",
   fallbackResult: "pharos.fallback.result",
@@ -224,7 +226,7 @@ export const CATALOGUE = {
     name: "pharos.cache.lookups",
     kind: "counter",
     unit: "{lookup}",
-    description: "Response cache lookups, by model group, result (hit | miss | bypass) and backend (memory | redis).",
+    description: "Response cache lookups, by model group, result (hit | miss | bypass | error = the store unreachable) and backend (memory | redis).",
     attributes: [A.model, A.cacheResult, A.cacheBackend],
     integer: true,
   },
@@ -444,7 +446,8 @@ export const CATALOGUE = {
 // ---------------------------------------------------------------------------------------------
 // Value types of the recording API.
 
-export type CacheLookupResult = "hit" | "miss" | "bypass";
+/** `error`: the store (Redis) was unreachable; the request went upstream as on a miss, but a cold cache and an outage stay apart. */
+export type CacheLookupResult = CacheResult;
 export type CacheBackend = "memory" | "redis";
 export type CooldownReason = ErrorCode | "health_check" | "manual";
 export type DeploymentStateValue = 0 | 1 | 2;
