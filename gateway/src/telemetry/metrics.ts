@@ -580,7 +580,7 @@ export class PharosMetrics {
 
   // -- pools ------------------------------------------------------------------------------------
 
-  /** A PostgreSQL or Redis pool, read at each scrape. `name` is a fixed pool name (cache, router, spend). */
+  /** A PostgreSQL or Redis pool, read at each scrape, registered only by the process that owns it. `name`: main | embedded (PostgreSQL), cache | rate-limit (Redis). */
   observeDbPool(system: "postgresql" | "redis", name: string, read: () => DbPoolReading): () => void {
     return this.store.addCollector(() => {
       const reading = read();
