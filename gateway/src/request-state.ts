@@ -4,6 +4,7 @@
  */
 import type { ParameterizedContext } from "koa";
 import type { ErrorCode } from "./errors.ts";
+import type { RouteLabel } from "./http/route-labels.ts";
 import type { Operation, Usage } from "./providers/openai-types.ts";
 import type { Deployment } from "./router/deployments.ts";
 import type { RequestTrace } from "./telemetry/tracing.ts";
@@ -20,7 +21,8 @@ export interface AuthContext {
   readonly metadata: Readonly<Record<string, unknown>> | undefined;
 }
 
-export type CacheResult = "hit" | "miss" | "bypass";
+/** A response-cache lookup: answered from it, not there, not looked up (off for the request), or the store unreachable (answered as a miss). */
+export type CacheResult = "hit" | "miss" | "bypass" | "error";
 
 export interface RequestState {
   readonly callId: string;
@@ -28,8 +30,8 @@ export interface RequestState {
   readonly startedAt: number;
   /** Date.now() at arrival. */
   readonly startedAtEpochMs: number;
-  /** Low-cardinality route label (`chat_completions`, `models`, `health`, …). */
-  route: string;
+  /** Low-cardinality route label (`chat_completions`, `models`, `health`, …: route-labels.ts). */
+  route: RouteLabel;
   auth: AuthContext | undefined;
   op: Operation | undefined;
   group: string | undefined;
@@ -64,7 +66,7 @@ export type PharosContext = ParameterizedContext<RequestState>;
 /** The facts of a finished request, as observers receive them. */
 export interface RequestRecord {
   readonly callId: string;
-  readonly route: string;
+  readonly route: RouteLabel;
   readonly method: string;
   readonly status: number;
   readonly op: Operation | undefined;

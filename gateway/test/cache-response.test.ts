@@ -1,7 +1,9 @@
 /**
  * The response cache end to end: real `pharos serve` processes in front of a mock upstream that
  * counts its hits; the memory cache in one process, the Redis cache shared by two, and a Redis
- * outage (a TCP proxy cut) that turns lookups into misses, never into errors.
+ * outage (a TCP proxy cut) that turns lookups into misses for the client, never into errors, and
+ * is counted apart from misses on /metrics. The Redis pool gauges are read against the proxy's
+ * real connection count.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
@@ -12,8 +14,12 @@ import { openaiClient } from "../../tests/support/openai-client.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { deleteRedisKeys, REDIS_HOST, REDIS_PORT, startTcpProxy, testRedisPrefix } from "./db-support.ts";
 import type { TcpProxy } from "./db-support.ts";
+import { scrape } from "./telemetry-support.ts";
+import type { Scrape } from "./telemetry-support.ts";
 
 const KEY = "sk-cache-master";
+/** router_settings.redis_connection_pool_limit: connections per Redis pool and process. */
+const REDIS_CONNECTIONS = 3;
 const prefix = testRedisPrefix();
 let mock: MockUpstream;
 let memory: GatewayProcess;
@@ -27,6 +33,7 @@ function config(cacheParams: Record<string, unknown>): Record<string, unknown> {
       { model_name: "embed-mock", litellm_params: { model: "openai/mock-embedding", api_base: `${mock.url}/v1` }, model_info: { id: "embed-1", mode: "embedding" } },
     ],
     litellm_settings: { cache: true, cache_params: cacheParams },
+    router_settings: { redis_connection_pool_limit: REDIS_CONNECTIONS },
     general_settings: { master_key: KEY },
   };
 }
@@ -69,6 +76,22 @@ async function chat(gateway: GatewayProcess, body: Record<string, unknown>): Pro
 
 function chatHits(): number {
   return mock.stats().hits["openai chat"] ?? 0;
+}
+
+const REDIS_POOL = { db_system_name: "redis", db_client_connection_pool_name: "cache" };
+
+/** The cache's Redis pool as one scrape shows it. */
+function redisPool(metrics: Scrape): { used: number; idle: number; pending: number; max: number } {
+  return {
+    used: metrics.sum("db_client_connections_usage", { ...REDIS_POOL, db_client_connection_state: "used" }),
+    idle: metrics.sum("db_client_connections_usage", { ...REDIS_POOL, db_client_connection_state: "idle" }),
+    pending: metrics.sum("db_client_connections_pending_requests", REDIS_POOL),
+    max: metrics.sum("db_client_connections_max", REDIS_POOL),
+  };
+}
+
+function lookups(metrics: Scrape, result: string): number {
+  return metrics.sum("pharos_cache_lookups_total", { gen_ai_request_model: "gpt-mock", pharos_cache_result: result, pharos_cache_backend: "redis" });
 }
 
 describe("the memory cache", () => {
@@ -188,19 +211,43 @@ describe("the Redis cache", () => {
     expect(chatHits() - before).toBe(1);
   });
 
-  it("turns a Redis outage into misses (logged once), and hits again when Redis returns", async () => {
+  it("reports each instance's Redis pool as the connections it really holds", async () => {
+    // Both instances share the proxy: its connection count is what Redis sees from them.
+    await expect.poll(() => redisProxy.connections(), { timeout: 5000 }).toBe(2 * REDIS_CONNECTIONS);
+    const pools = [redisPool(await scrape(shared[0].url)), redisPool(await scrape(shared[1].url))];
+    for (const pool of pools) {
+      expect(pool.max).toBe(REDIS_CONNECTIONS);
+      expect(pool.used + pool.idle).toBe(REDIS_CONNECTIONS); // every connection open and ready
+      expect(pool.pending).toBe(0); // nothing in flight between requests
+    }
+    expect(pools.reduce((sum, pool) => sum + pool.used + pool.idle, 0)).toBe(redisProxy.connections());
+    // The rate limits use the same Redis server: one pool, reported once.
+    expect((await scrape(shared[0].url)).find("db_client_connections_max", { db_system_name: "redis", db_client_connection_pool_name: "rate-limit" })).toEqual([]);
+    // The memory cache has no Redis pool at all.
+    expect((await scrape(memory.url)).find("db_client_connections_max", { db_system_name: "redis" })).toEqual([]);
+  });
+
+  it("turns a Redis outage into misses for the client (logged once) but counts it as error lookups, and hits again when Redis returns", async () => {
     const messages = [{ role: "user", content: fresh() }];
     await chat(shared[0], { messages });
     await new Promise((resolve) => setTimeout(resolve, 100));
     redisProxy.cut();
     try {
       const before = chatHits();
+      const metricsBefore = await scrape(shared[1].url);
       for (let i = 0; i < 3; i++) {
         const response = await chat(shared[1], { messages });
         expect(response.status).toBe(200);
         expect(response.headers.get("x-litellm-cache-key")).toBeNull();
       }
       expect(chatHits() - before).toBe(3);
+      // On /metrics: three `error` lookups, no new miss (an outage is not a cold cache), and a
+      // pool with no usable connection left (its size unchanged).
+      const during = await scrape(shared[1].url);
+      expect(lookups(during, "error") - lookups(metricsBefore, "error")).toBe(3);
+      expect(lookups(during, "miss")).toBe(lookups(metricsBefore, "miss"));
+      expect(during.sum("pharos_cache_lookup_duration_count", { pharos_cache_backend: "redis", pharos_cache_result: "error" })).toBeGreaterThanOrEqual(3);
+      await expect.poll(async () => redisPool(await scrape(shared[1].url)), { timeout: 5000 }).toMatchObject({ used: 0, idle: 0, max: REDIS_CONNECTIONS });
     } finally {
       redisProxy.restore();
     }

@@ -14,6 +14,7 @@ import { openaiClient } from "../../tests/support/openai-client.ts";
 import { freePort } from "../../tests/support/ports.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
+import { logLines } from "./telemetry-support.ts";
 
 let mock: MockUpstream;
 let gateway: GatewayProcess;
@@ -34,6 +35,8 @@ beforeAll(async () => {
       // (retries and fallbacks have their own tests in router-*.test.ts).
       router_settings: { num_retries: 0 },
     },
+    // Production's log level (LITELLM_MODE=PRODUCTION → ERROR): what an operator sees there.
+    env: { LITELLM_LOG: "", LITELLM_MODE: "PRODUCTION" },
   });
   client = openaiClient(gateway.url, "unused");
 });
@@ -94,6 +97,29 @@ describe("upstream error statuses", () => {
     const error = await chatError();
     expect(error.status).toBe(401);
     expect(error.type).toBe("authentication_error");
+  });
+
+  it("logs failures the upstream caused at ERROR with their cause, even when answered with a 4xx; the client's own errors not", async () => {
+    const logged = (error: APIError): Record<string, unknown>[] => logLines(gateway.output()).filter((line) => line["callId"] === error.headers?.get("x-litellm-call-id"));
+    const unknown = await chatError({ model: "no-such-group" });
+    expect(unknown.status).toBe(404);
+    mock.faults.push({ status: 429, message: "quota for this organisation used up" });
+    const limited = await chatError();
+    expect(limited.status).toBe(429);
+    mock.faults.push({ status: 401, message: "Incorrect API key provided" });
+    const auth = await chatError();
+    expect(auth.status).toBe(401);
+    // The output arrives in order: once the last line is in, the earlier ones are too.
+    const [authLine] = await waitFor(() => (logged(auth).length > 0 ? logged(auth) : undefined), { what: "the 401's log line" });
+    expect(authLine).toMatchObject({ level: 50, code: "upstream_auth", status: 401, group: "main" });
+    expect(authLine!["msg"]).toContain("upstream returned 401");
+    expect(authLine!["msg"]).toContain("Incorrect API key provided");
+    const limitedLines = logged(limited);
+    expect(limitedLines).toHaveLength(1);
+    expect(limitedLines[0]).toMatchObject({ level: 50, code: "upstream_rate_limited", status: 429 });
+    expect(limitedLines[0]!["msg"]).toContain("quota for this organisation used up");
+    // An unknown model is the client's mistake: INFO, which production's level does not show.
+    expect(logged(unknown)).toEqual([]);
   });
 
   it("answers 502 for a body that is not JSON", async () => {

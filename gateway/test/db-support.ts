@@ -114,12 +114,15 @@ export interface TcpProxy {
   cut(): void;
   /** Accepts connections again. */
   restore(): void;
+  /** Client connections open through the proxy now. */
+  connections(): number;
   close(): Promise<void>;
 }
 
 /** A TCP proxy on 127.0.0.1 to `targetHost:targetPort`. */
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
   let down = false;
   const server: Server = createServer((client) => {
     if (down) {
@@ -130,11 +133,13 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     upstream.connect(targetPort, targetHost);
     sockets.add(client);
     sockets.add(upstream);
+    clients.add(client);
     const drop = (): void => {
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
+      clients.delete(client);
     };
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
@@ -150,10 +155,12 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       down = true;
       for (const socket of sockets) socket.destroy();
       sockets.clear();
+      clients.clear();
     },
     restore() {
       down = false;
     },
+    connections: () => clients.size,
     async close() {
       down = true;
       for (const socket of sockets) socket.destroy();

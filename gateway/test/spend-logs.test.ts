@@ -2,8 +2,10 @@
  * Spend logs end to end on the machine's PostgreSQL, reached through a TCP proxy that the test
  * cuts to stop the database for part of a burst: every request leaves exactly one row, costs
  * add up to the x-litellm-response-cost headers, key spend matches, nothing is duplicated.
- * Also: GET /spend/logs filters and summary, readiness while the database is down at boot.
+ * Also: GET /spend/logs filters and summary, the pool gauges against PostgreSQL's own view of the
+ * connections, readiness while the database is down at boot.
  */
+import pg from "pg";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
@@ -15,6 +17,7 @@ import { createTestDatabase, dropTestDatabases, queryTestDatabase, startTcpProxy
 import type { TcpProxy, TestDatabase } from "./db-support.ts";
 import { fillTemplate } from "./fixtures/guardrails/load.ts";
 import { scrape } from "./telemetry-support.ts";
+import type { Scrape } from "./telemetry-support.ts";
 
 const MASTER = "sk-spend-master";
 const BURST = 2000;
@@ -201,6 +204,59 @@ describe("database operation metrics", () => {
     const seconds = after.sum("db_client_operation_duration_sum", { db_operation_name: "spend_read" }) - before.sum("db_client_operation_duration_sum", { db_operation_name: "spend_read" });
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThan(30);
+  });
+});
+
+describe("the PostgreSQL pool gauges", () => {
+  const MAIN = { db_system_name: "postgresql", db_client_connection_pool_name: "main" };
+  const pool = (metrics: Scrape): { used: number; idle: number; pending: number; max: number } => ({
+    used: metrics.sum("db_client_connections_usage", { ...MAIN, db_client_connection_state: "used" }),
+    idle: metrics.sum("db_client_connections_usage", { ...MAIN, db_client_connection_state: "idle" }),
+    pending: metrics.sum("db_client_connections_pending_requests", MAIN),
+    max: metrics.sum("db_client_connections_max", MAIN),
+  });
+  /** The gateway's connections as PostgreSQL sees them (application_name "pharos"). */
+  const backends = async (): Promise<{ all: number; waitingOnLock: number }> => {
+    const [row] = await queryTestDatabase<{ all: number; waiting: number }>(
+      database.url,
+      "SELECT count(*)::int AS all, count(*) FILTER (WHERE wait_event_type = 'Lock')::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pharos'",
+    );
+    return { all: row!.all, waitingOnLock: row!.waiting };
+  };
+
+  it("match the connections PostgreSQL sees: in use while queries wait on a lock, idle after", async () => {
+    const DEFAULT_POOL_LIMIT = 10; // database_connection_pool_limit is not set
+    // Hold a lock every spend read waits for, then send one read fewer than the pool holds (the
+    // last connection stays free for the gateway's own background queries).
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    const blocked = DEFAULT_POOL_LIMIT - 1;
+    let reads: Promise<{ status: number }[]> | undefined;
+    try {
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE pharos_spend_logs IN ACCESS EXCLUSIVE MODE");
+      reads = Promise.all(Array.from({ length: blocked }, (_, i) => call(gateway, "GET", `/spend/logs?request_id=pool-${i}`)));
+      // Connections still being opened count as in use too: wait until PostgreSQL sees every
+      // read waiting on the lock, then the gauges must say exactly that.
+      await expect.poll(async () => (await backends()).waitingOnLock, { timeout: 5000, interval: 50 }).toBe(blocked);
+      const during = pool(await scrape(gateway.url));
+      expect(during).toMatchObject({ used: blocked, pending: 0, max: DEFAULT_POOL_LIMIT });
+      // Idle: the connections open beyond those (earlier tests may have left one), as PostgreSQL counts them.
+      expect(during.used + during.idle).toBe((await backends()).all);
+    } finally {
+      await locker.query("ROLLBACK").catch(() => undefined);
+      await locker.end();
+    }
+    expect((await reads!).map((read) => read.status)).toEqual(Array.from({ length: blocked }, () => 200));
+    // Released: nothing in use, and every connection the pool keeps open is one PostgreSQL sees
+    // (idle ones close after 30 s, so read both until they agree).
+    await expect
+      .poll(async () => {
+        const metrics = pool(await scrape(gateway.url));
+        const seen = await backends();
+        return { used: metrics.used, pending: metrics.pending, open: metrics.used + metrics.idle, seen: seen.all };
+      }, { timeout: 5000, interval: 100 })
+      .toSatisfy((reading: { used: number; pending: number; open: number; seen: number }) => reading.used === 0 && reading.pending === 0 && reading.open === reading.seen && reading.open >= blocked);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * Metrics across cluster workers: one scrape returns the sum over every worker (counters and
  * histograms bucket by bucket), from any worker or the primary's standalone metrics port, and
- * recycled workers' counts are neither lost nor counted twice.
+ * recycled workers' counts are neither lost nor counted twice. A pool is reported by the process
+ * that owns it: the embedded database's one connection, held by the primary, is counted once,
+ * not once per worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
@@ -9,7 +11,7 @@ import { startGateway, stopAllGateways } from "../../tests/support/gateway-proce
 import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { freePort } from "../../tests/support/ports.ts";
-import { removeTempDirs } from "../../tests/support/temp-dir.ts";
+import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
 import { logLines, postJson, scrape } from "./telemetry-support.ts";
 import type { Scrape } from "./telemetry-support.ts";
@@ -87,6 +89,23 @@ describe("with 2 workers", () => {
     const fromPrimary = await scrape(`http://127.0.0.1:${metricsPort}`);
     expectCounts(fromPrimary, K);
     expect(fromPrimary.sum("pharos_workers")).toBe(2);
+    await gateway.stop();
+  });
+});
+
+describe("with 2 workers on the embedded database", () => {
+  it("reports the primary's one PGlite connection once, whichever worker answers the scrape", { timeout: 60_000 }, async () => {
+    const gateway = await startGateway({ config: config(), args: ["--num-workers", "2"], env: { PHAROS_DATA_DIR: tempDir("pharos-cluster-db-"), LITELLM_LOG: "INFO" } });
+    await warmBothWorkers(gateway);
+    const embedded = { db_system_name: "postgresql", db_client_connection_pool_name: "embedded" };
+    for (let i = 0; i < 4; i++) {
+      const metrics = await scrape(gateway.url); // on a new connection each: either worker
+      expect(metrics.sum("pharos_workers")).toBe(2);
+      expect(metrics.sum("db_client_connections_max", embedded)).toBe(1);
+      // used + idle: the one connection, open (booted) and counted once.
+      expect(metrics.sum("db_client_connections_usage", embedded)).toBe(1);
+      expect(metrics.find("db_client_connections_max", { db_system_name: "postgresql" }).map((sample) => sample.labels["db_client_connection_pool_name"])).toEqual(["embedded"]);
+    }
     await gateway.stop();
   });
 });

@@ -2,7 +2,9 @@
  * Traces end to end, with an in-process OTLP/HTTP receiver: a streaming request produces the
  * span tree `chat {group}` (CLIENT) → `guardrails input`, `cache lookup`, `route {group}` →
  * `chat {upstream model}` (CLIENT, one per attempt) with the GenAI attributes, joins the caller's trace from `traceparent`, and the request
- * log line carries the trace id. With the traces exporter off nothing is exported. The OTLP
+ * log line carries the trace id. Sampling is parent-based: at OTEL_TRACES_SAMPLER_ARG=0 only
+ * requests whose `traceparent` is sampled are traced (an unsampled or malformed one is not).
+ * With the traces exporter off nothing is exported. The OTLP
  * protocols: protobuf by default, JSON (the receiver above) and gRPC (an HTTP/2 receiver), and a
  * clear boot error for an unknown one.
  */
@@ -199,6 +201,47 @@ describe("guardrails", () => {
     const input = spans.find((span) => span.parentSpanId === blockedRoot.spanId && span.name === "guardrails input")!;
     expect(input.status?.code).toBe(STATUS_ERROR);
     expect(spans.filter((span) => span.parentSpanId === blockedRoot.spanId).map((span) => span.name)).toEqual(["guardrails input"]);
+  });
+});
+
+describe("parent-based sampling at OTEL_TRACES_SAMPLER_ARG=0", () => {
+  it("traces only requests whose traceparent is sampled: not those without one, with an unsampled one or a malformed one", async () => {
+    const sampler = await startGateway({
+      env: { PHAROS_DATA_DIR: "off", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_TRACES_SAMPLER_ARG: "0", OTEL_BSP_SCHEDULE_DELAY: "50" },
+      config: { model_list: [{ model_name: "sampled", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1` } }] },
+    });
+    const body = { model: "sampled", messages: [{ role: "user", content: "to trace or not" }] };
+    const send = async (traceparent?: string): Promise<string> => {
+      const result = await postJson(sampler.url, "/v1/chat/completions", body, traceparent === undefined ? {} : { traceparent });
+      expect(result.status).toBe(200);
+      return String(result.headers["x-litellm-call-id"]);
+    };
+    const unsampledTrace = "5bf92f3577b34da6a3ce929d0e0e4736";
+    const sampledTrace = "6bf92f3577b34da6a3ce929d0e0e4736";
+    const callerSpan = "00f067aa0ba902b7";
+    const untraced: string[] = [];
+    for (let i = 0; i < 5; i++) untraced.push(await send());
+    untraced.push(await send(`00-${unsampledTrace}-${callerSpan}-00`));
+    for (const malformed of [
+      `00-${sampledTrace.toUpperCase()}-${callerSpan}-01`, // upper-case hex
+      `00-${"0".repeat(32)}-${callerSpan}-01`, // an all-zero trace id is invalid
+      `00-${sampledTrace}-${callerSpan}`, // no flags
+      "sampled please",
+    ]) untraced.push(await send(malformed));
+    // The last request is sampled: once its spans are exported, those of the requests before it would be too.
+    const traced = await send(`00-${sampledTrace}-${callerSpan}-01`);
+    const tree = await waitFor(() => (treeOf(sampledTrace).length >= 3 ? treeOf(sampledTrace) : undefined), { what: "the sampled parent's spans" });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // one more export interval, for stragglers
+    await sampler.stop();
+    const root = tree.find((span) => span.name === "chat sampled")!;
+    expect(root.parentSpanId).toBe(callerSpan);
+    expect(attributes(root)["pharos.call_id"]).toBe(traced);
+    expect(tree.map((span) => span.name).sort()).toEqual(["chat mock-gpt", "chat sampled", "route sampled"]);
+    const callIds = new Set(spans.map((span) => attributes(span)["pharos.call_id"]).filter((id) => id !== undefined));
+    for (const callId of untraced) expect(callIds.has(callId), `request ${callId} was traced`).toBe(false);
+    expect(treeOf(unsampledTrace)).toEqual([]);
+    // Every span of this gateway belongs to the one sampled trace.
+    expect(spans.filter((span) => span.name.endsWith(" sampled")).every((span) => span.traceId === sampledTrace)).toBe(true);
   });
 });
 

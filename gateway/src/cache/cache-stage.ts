@@ -69,7 +69,7 @@ export class CacheStage {
     if (lookup.result === "bypass") this.cache.bypass();
     this.onLookup?.(lookup.result, this.cache.store.backend, state.group ?? "", lookup.seconds);
     if (lookup.value === undefined || lookup.plan === undefined) {
-      state.cacheResult = lookup.result === "bypass" ? "bypass" : "miss";
+      state.cacheResult = lookup.result;
       return lookup.plan;
     }
     state.cacheResult = "hit";

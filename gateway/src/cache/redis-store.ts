@@ -4,7 +4,7 @@
  * Writes are batched: answers stored within WRITE_DELAY_MS go out in one pipeline (one socket
  * write instead of one per answer); until then this instance serves them from the batch.
  * When Redis is unreachable, get/set fail at once (the pool has no offline queue): the response
- * cache turns that into a miss.
+ * cache answers that as a miss (and counts it as an `error` lookup).
  */
 import type { RedisPool } from "../stores/redis.ts";
 import type { CachedResponse, CacheStore } from "./cache-store.ts";

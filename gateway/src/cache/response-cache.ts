@@ -5,8 +5,11 @@
  * - `supported_call_types`: completion/acompletion (chat), text_completion/atext_completion,
  *   embedding/aembedding; default all;
  * - per request, the body's `cache` controls (cache-controls.ts, parsed with the gateway's
- *   parameters): `no-cache`, `no-store`, `ttl`, `s-maxage`, `namespace`, `use-cache`.
- * A store failure (Redis down) is a miss, counted and logged once per outage, never an error.
+ *   parameters): `no-cache` (do not read), `no-store` (do not write), `ttl` (seconds to keep
+ *   this answer), `s-maxage` (accept only an answer at most this old), `namespace`, `use-cache`.
+ * A store failure (Redis down) is answered as a miss (the request goes upstream), never as an
+ * error to the client; it is logged once per outage and counted as the lookup result `error`,
+ * so an outage and a cold cache stay apart in the metrics.
  */
 import type { Logger } from "pino";
 import type { CacheParams } from "../config/schema.ts";

@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { createAlertHubHost } from "../alerting/hub-host.ts";
 import { attachWorker, runPrimary } from "../cluster.ts";
+import { observeDatabasePool } from "../db/gateway-stores.ts";
 import { createDatabaseHost } from "../db/ipc-database.ts";
 import type { PrimaryHandle } from "../cluster.ts";
 import { loadConfigFile, loadEmbeddedDefault } from "../config/load.ts";
@@ -20,6 +21,7 @@ import { RouterSyncRelay } from "../state/cluster-state.ts";
 import type { HealthSources } from "../http/health.ts";
 import { listen } from "../server.ts";
 import { startPrimaryTelemetry, startWorkerTelemetry } from "../telemetry/gateway-telemetry.ts";
+import { metrics } from "../telemetry/metrics.ts";
 import { checkTelemetryEnv } from "../telemetry/otel.ts";
 import { createLogger } from "../telemetry/logger.ts";
 import { PHAROS_VERSION } from "../version.ts";
@@ -122,6 +124,10 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
     },
   };
   const telemetry = startPrimaryTelemetry({ env, logger, instanceId: instanceIdOf(plan) });
+  // The embedded database's one connection belongs to the primary: it reports it, once (the
+  // workers reach it over IPC and report no pool). Its PostgreSQL health connection is not a
+  // pool the workers use, and is left out.
+  const unobserveDbPool = dbHost?.manager.kind === "pglite" ? observeDatabasePool(metrics, dbHost.manager) : undefined;
   // Slack alerting: one hub (batcher, sender, outage counts, budget dedup, daily report) for all workers.
   const alertHub = createAlertHubHost(loaded, env, logger);
   // Workers without Redis share router state (cooldowns, rpm usage, in-flight) through the primary.
@@ -143,6 +149,7 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
         return async () => {
           await alertHub?.close();
           await transports.close();
+          unobserveDbPool?.();
           await dbHost?.close();
         };
       }
@@ -153,6 +160,7 @@ function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env
         await running.drain(1000);
         await alertHub?.close();
         await transports.close();
+        unobserveDbPool?.();
         await dbHost?.close();
       };
     },

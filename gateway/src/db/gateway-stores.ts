@@ -103,6 +103,18 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   return value;
 }
 
+/**
+ * The database pool's gauges (db.client.connections.*), read at each scrape, under the pool name
+ * `embedded` (PGlite) or `main` (PostgreSQL). Only the process that owns the pool registers it,
+ * so a cluster's merged scrape counts each pool once.
+ */
+export function observeDatabasePool(metrics: PharosMetrics, db: DatabaseManager): () => void {
+  return metrics.observeDbPool("postgresql", db.kind === "pglite" ? "embedded" : "main", () => {
+    const stats = db.poolStats();
+    return stats === undefined ? { used: 0, idle: 0, pending: 0, max: 0 } : { used: stats.inUse, idle: stats.idle, pending: stats.waiting, max: stats.max };
+  });
+}
+
 function sameRedis(a: RedisSettings, b: RedisSettings): boolean {
   return a.host === b.host && a.port === b.port && a.password === b.password && a.keyPrefix === b.keyPrefix;
 }
@@ -144,10 +156,9 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
     onOperation: (operation, seconds) => metrics.dbOperation("postgresql", operation, seconds),
   });
   db.start();
-  cleanups.push(metrics.observeDbPool("postgresql", settings.kind === "pglite" ? "embedded" : "main", () => {
-    const stats = db.poolStats();
-    return stats === undefined ? { used: 0, idle: 0, pending: 0, max: 0 } : { used: stats.inUse, idle: stats.idle, pending: stats.waiting, max: stats.max };
-  }));
+  // The pool is reported by the process that owns it: a worker reaching the embedded database
+  // through the primary has none of its own (the primary reports it, cli/serve.ts).
+  if (!hosted) cleanups.push(observeDatabasePool(metrics, db));
   cleanups.push(() => db.close());
   const hasDb = settings.kind !== "none";
 
@@ -242,7 +253,7 @@ export function createGatewayStores(options: GatewayStoresOptions): GatewayStore
   if (cacheOn) {
     const cacheStore = cachePool !== undefined ? new RedisCacheStore(cachePool) : new MemoryCacheStore(envNumber(env, "PHAROS_CACHE_MEMORY_MB", DEFAULT_CACHE_MEMORY_MB) * 1024 * 1024);
     const cache = new ResponseCache({ store: cacheStore, params: config.litellm_settings.cache_params, logger });
-    cacheStage = new CacheStage(cache, (result, backend, group, seconds) => metrics.cacheLookup(result === "error" ? "miss" : result, backend, group, seconds));
+    cacheStage = new CacheStage(cache, (result, backend, group, seconds) => metrics.cacheLookup(result, backend, group, seconds));
     cleanups.push(() => cacheStore.close());
   }
 

@@ -9,6 +9,7 @@ import type { Operation } from "../providers/openai-types.ts";
 import type { RequestState } from "../request-state.ts";
 import { takeGatewayParams } from "./gateway-params.ts";
 import { readJsonBody } from "./read-body.ts";
+import type { RouteLabel } from "./route-labels.ts";
 import { validateRequest } from "./request-schemas.ts";
 
 export interface ProxyDeps {
@@ -25,7 +26,7 @@ function checkUser(body: Record<string, unknown>): void {
   throw new GatewayError("invalid_request", `'user' ${user === undefined ? "is required" : "must be a non-empty string"}: this gateway enforces the user parameter (general_settings.enforce_user_param)`, { param: "user" });
 }
 
-export function proxyHandler(op: Operation, route: string, deps: ProxyDeps): Middleware<RequestState> {
+export function proxyHandler(op: Operation, route: RouteLabel, deps: ProxyDeps): Middleware<RequestState> {
   return async (ctx) => {
     ctx.state.route = route;
     ctx.state.op = op;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { pino } from "pino";
@@ -144,6 +144,7 @@ describe("the spend writer", () => {
       if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await waitFor(() => db.state === "disconnected", { what: "the outage to be noticed" });
+    await writer.whenSpilled();
     expect(readdirSync(spillDir).length).toBeGreaterThan(0);
     expect(writer.stats().spilled).toBeGreaterThan(0);
     expect(writer.stats().queued).toBeLessThanOrEqual(40 + 10);
@@ -155,6 +156,53 @@ describe("the spend writer", () => {
     expect(after.spend - before.spend).toBeCloseTo(1.7, 9);
     expect(await keySpend("kspill")).toBeCloseTo(1.7, 9);
     await waitFor(() => readdirSync(spillDir).length === 0, { what: "spill files removed" });
+    expect(writer.stats()).toMatchObject({ queued: 0, spilled: 0, dropped: 0 });
+    await writer.close();
+  });
+
+  it("spills without I/O on the request that crosses the bound: the files follow, oldest rows first", async () => {
+    const spillDir = join(tempDir("pharos-spill-"), "spill"); // created by the first spill
+    const writer = new SpendWriter({ db, logger: silent, flushIntervalMs: 60_000, maxQueued: 10, spillDir, writeRows: true });
+    const rows = Array.from({ length: 25 }, () => row("kasync", 0.01));
+    for (const item of rows) writer.enqueue(item);
+    // enqueue returned without touching the disk, yet nothing is lost: the rows are spilled segments.
+    expect(existsSync(spillDir)).toBe(false);
+    const { queued, spilled } = writer.stats();
+    expect(queued).toBeLessThanOrEqual(10);
+    expect(spilled).toBeGreaterThan(0);
+    expect(queued + spilled).toBe(25);
+    await writer.whenSpilled();
+    const files = readdirSync(spillDir).sort();
+    const onDisk = files.flatMap((file) => readFileSync(join(spillDir, file), "utf8").split("\n").filter((line) => line !== "").map((line) => (JSON.parse(line) as SpendRow).requestId));
+    expect(onDisk).toEqual(rows.slice(0, spilled).map((item) => item.requestId));
+    // Written at close (spilled segments first, from their files), once each; the files go.
+    await writer.close();
+    expect(await totals("api_key = 'kasync'")).toMatchObject({ n: 25, ids: 25 });
+    expect(readdirSync(spillDir)).toEqual([]);
+  });
+
+  it("writes a segment taken by the database before its file exists exactly once, and leaves no file", async () => {
+    const spillDir = tempDir("pharos-spill-");
+    const writer = new SpendWriter({ db, logger: silent, flushIntervalMs: 60_000, maxQueued: 10, spillDir, writeRows: true });
+    for (let i = 0; i < 25; i++) writer.enqueue(row("kraced", 0.01));
+    await writer.flush(); // the segments are still in memory, their files queued
+    await writer.whenSpilled();
+    expect(await totals("api_key = 'kraced'")).toMatchObject({ n: 25, ids: 25 });
+    expect(readdirSync(spillDir)).toEqual([]);
+    expect(writer.stats()).toMatchObject({ queued: 0, spilled: 0, dropped: 0 });
+    await writer.close();
+  });
+
+  it("keeps spilled rows in memory when the disk refuses them, and writes them all when it can", async () => {
+    const notADirectory = join(tempDir("pharos-spill-"), "a-file");
+    writeFileSync(notADirectory, "");
+    const writer = new SpendWriter({ db, logger: silent, flushIntervalMs: 60_000, maxQueued: 10, spillDir: join(notADirectory, "spill"), writeRows: true });
+    for (let i = 0; i < 25; i++) writer.enqueue(row("kdiskfull", 0.01));
+    await writer.whenSpilled();
+    expect(writer.stats()).toMatchObject({ dropped: 0 });
+    expect(writer.stats().queued + writer.stats().spilled).toBe(25);
+    await writer.flush();
+    expect(await totals("api_key = 'kdiskfull'")).toMatchObject({ n: 25, ids: 25 });
     expect(writer.stats()).toMatchObject({ queued: 0, spilled: 0, dropped: 0 });
     await writer.close();
   });

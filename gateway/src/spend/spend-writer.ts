@@ -15,9 +15,16 @@
  * to a file under `<data dir>/spill/` (NDJSON segments, oldest first). When the database
  * returns, spilled segments are written first, then the queue. Spill files left by a process
  * that died are adopted at start. On shutdown, what cannot be written is spilled.
+ *
+ * Spilling never blocks the request that crosses the bound: `enqueue` only moves the rows into a
+ * new segment (in memory, already counted as spilled); the file is written asynchronously, one
+ * segment at a time in order, and the rows are released from memory once it is on disk. Until
+ * then (or for good, if the disk refuses it) the segment is written to the database from memory.
+ * Spill files are read and removed asynchronously too.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, renameSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import type { DatabaseManager } from "../db/db-manager.ts";
 import { isConnectivityError } from "../db/database.ts";
@@ -64,6 +71,12 @@ export interface SpendWriterStats {
 interface Segment {
   readonly path: string;
   readonly rows: number;
+  /** The rows while the file is being written, or for good when it could not be (`state` "memory"). */
+  memory: SpendRow[] | undefined;
+  /** "writing": the file is queued or being written; "file": on disk only; "memory": the disk refused it. */
+  state: "writing" | "file" | "memory";
+  /** Written to the database already: its file is removed as soon as it exists. */
+  taken: boolean;
 }
 
 /** A row read back from a spill file; files written before `metadata` existed get `{}`. */
@@ -141,6 +154,8 @@ export class SpendWriter {
   private inFlight: SpendRow[] = [];
   private readonly segments: Segment[] = [];
   private segmentSeq = 0;
+  /** Spill files are written one at a time, in order, off the request path. */
+  private spillChain: Promise<void> = Promise.resolve();
   private readonly pending = new Map<string, number>();
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -172,7 +187,7 @@ export class SpendWriter {
     this.db.onConnected(() => void this.flush());
   }
 
-  /** O(1) on the request path: the row is queued; a full batch schedules a write. */
+  /** O(1) on the request path: the row is queued; a full batch schedules a write; no I/O. */
   enqueue(row: SpendRow): void {
     if (this.closed) return;
     this.queue.push(row);
@@ -221,38 +236,55 @@ export class SpendWriter {
     await this.flushing;
     this.closed = true;
     if (this.queue.length > 0) this.spill(this.queue.length);
+    // Segments the disk refused earlier get one more try: on exit, memory is gone.
+    for (const segment of this.segments) {
+      if (segment.state !== "memory") continue;
+      segment.state = "writing";
+      this.spillChain = this.spillChain.then(() => this.writeSegment(segment));
+    }
+    await this.whenSpilled();
+  }
+
+  /** Resolves once every spill segment handed over so far is on disk (or kept in memory). */
+  whenSpilled(): Promise<void> {
+    return this.spillChain;
   }
 
   private async drain(): Promise<void> {
     while (this.db.state === "connected") {
-      const batch = this.nextBatch();
+      const batch = await this.nextBatch();
       if (batch === undefined) return;
       const ok = await this.write(batch.rows);
       if (!ok) {
         batch.putBack();
         return;
       }
-      batch.done();
+      await batch.done();
     }
   }
 
-  /** The oldest rows: from the oldest spill segment, else from the queue. */
-  private nextBatch(): { rows: SpendRow[]; done(): void; putBack(): void } | undefined {
+  /** The oldest rows: from the oldest spill segment (its memory, else its file), else from the queue. */
+  private async nextBatch(): Promise<{ rows: SpendRow[]; done(): Promise<void>; putBack(): void } | undefined> {
     const segment = this.segments[0];
     if (segment !== undefined) {
-      let rows: SpendRow[];
-      try {
-        rows = readFileSync(segment.path, "utf8").split("\n").filter((line) => line !== "").map(spilledRow);
-      } catch (error) {
-        this.logger.error({ err: error, file: segment.path }, "cannot read a spend spill file; it is left in place");
-        this.segments.shift();
-        return this.nextBatch();
+      let rows = segment.memory;
+      if (rows === undefined) {
+        try {
+          rows = (await readFile(segment.path, "utf8")).split("\n").filter((line) => line !== "").map(spilledRow);
+        } catch (error) {
+          this.logger.error({ err: error, file: segment.path }, "cannot read a spend spill file; it is left in place");
+          this.segments.shift();
+          return this.nextBatch();
+        }
       }
       return {
         rows,
-        done: () => {
-          rmSync(segment.path, { force: true });
+        done: async () => {
           this.segments.shift();
+          segment.taken = true;
+          segment.memory = undefined;
+          // A file still being written is removed by its writer once it exists.
+          if (segment.state === "file") await rm(segment.path, { force: true }).catch((error: unknown) => this.logger.warn({ err: error, file: segment.path }, "cannot remove a written spend spill file"));
         },
         putBack: () => undefined,
       };
@@ -262,7 +294,7 @@ export class SpendWriter {
     this.inFlight = rows;
     return {
       rows,
-      done: () => {
+      done: async () => {
         this.inFlight = [];
       },
       putBack: () => {
@@ -342,7 +374,11 @@ export class SpendWriter {
     }
   }
 
-  /** Moves the oldest `count` queued rows to a new spill segment (or drops them without a spill dir). */
+  /**
+   * Moves the oldest `count` queued rows to a new spill segment (or drops them without a spill
+   * dir). No I/O here (this runs on the request that crossed the bound): the file is written by
+   * `writeSegment`, chained after the previous segment's.
+   */
   private spill(count: number): void {
     const rows = this.queue.splice(0, count);
     if (rows.length === 0) return;
@@ -352,16 +388,32 @@ export class SpendWriter {
       this.logger.error({ dropped: rows.length }, "the spend queue is full and no spill directory is set: rows dropped");
       return;
     }
+    const path = join(this.spillDir, `${SPILL_PREFIX}${process.pid}-${Date.now()}-${String(this.segmentSeq++).padStart(6, "0")}.ndjson`);
+    const segment: Segment = { path, rows: rows.length, memory: rows, state: "writing", taken: false };
+    this.segments.push(segment);
+    this.spillChain = this.spillChain.then(() => this.writeSegment(segment));
+  }
+
+  /** Writes a segment's file, then releases its rows from memory (or keeps them there if the disk refuses). */
+  private async writeSegment(segment: Segment): Promise<void> {
+    const rows = segment.memory;
+    if (segment.taken || rows === undefined) return; // already in the database: no file needed
     try {
-      mkdirSync(this.spillDir, { recursive: true });
-      const path = join(this.spillDir, `${SPILL_PREFIX}${process.pid}-${Date.now()}-${String(this.segmentSeq++).padStart(6, "0")}.ndjson`);
-      writeFileSync(path, `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`);
-      this.segments.push({ path, rows: rows.length });
-      this.logger.warn({ rows: rows.length, file: path }, "the spend queue is full: oldest rows spilled to disk until the database returns");
+      await mkdir(dirname(segment.path), { recursive: true });
+      await writeFile(segment.path, `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`);
     } catch (error) {
-      this.queue = rows.concat(this.queue);
-      this.logger.error({ err: error }, "cannot spill spend rows to disk; they stay in memory");
+      segment.state = "memory";
+      this.logger.error({ err: error instanceof Error ? error.message : String(error), rows: rows.length }, "cannot spill spend rows to disk; they stay in memory");
+      return;
     }
+    if (segment.taken) {
+      // Written to the database while the file was being written.
+      await rm(segment.path, { force: true }).catch(() => undefined);
+      return;
+    }
+    segment.state = "file";
+    segment.memory = undefined;
+    this.logger.warn({ rows: rows.length, file: segment.path }, "the spend queue is full: oldest rows spilled to disk until the database returns");
   }
 
   /** Takes over spill segments written by processes that no longer run. */
@@ -384,7 +436,7 @@ export class SpendWriter {
       try {
         renameSync(join(this.spillDir, name), adopted);
         const rows = readFileSync(adopted, "utf8").split("\n").filter((line) => line !== "").length;
-        this.segments.push({ path: adopted, rows });
+        this.segments.push({ path: adopted, rows, memory: undefined, state: "file", taken: false });
         this.logger.warn({ file: name, rows }, "adopted spend rows spilled by a previous process");
       } catch {
         // another process adopted it first

@@ -48,6 +48,31 @@ describe("MetricStore", () => {
     const overflow = series.find((point) => point.attributes[OVERFLOW_ATTRIBUTE] === true);
     expect(overflow?.value).toBe(990);
     expect(series.reduce((total, point) => total + (point.value as number), 0)).toBe(1000);
+    // The lookup maps stopped growing with the series: 10 first-level entries and their 10 leaves.
+    expect(counter.size).toBe(11);
+    expect(counter.lookupEntries).toBe(20);
+  });
+
+  it("adds no lookup entry past the limit, at any level, and still finds the series it has", () => {
+    const store = new MetricStore();
+    const spec: InstrumentSpec = { name: "t.wide", kind: "histogram", unit: "s", description: "d", attributes: ["a", "b", "c", "d", "e"], buckets: [1], cardinalityLimit: 3 };
+    const histogram = store.histogram(spec);
+    for (let i = 0; i < 3; i++) histogram.record(0.5, "x", "y", "z", "w", `v${i}`);
+    const entries = histogram.lookupEntries;
+    expect(entries).toBe(4 + 3); // x → y → z → w, then three leaves
+    // New values at every level, 1,000 times: all fold into the overflow series, the maps do not grow.
+    for (let i = 0; i < 1000; i++) {
+      histogram.record(2, `a${i}`, "y", "z", "w", "v0");
+      histogram.record(2, "x", `b${i}`, "z", "w", "v0");
+      histogram.record(2, "x", "y", "z", `d${i}`, "v0");
+      histogram.record(2, "x", "y", "z", "w", `e${i}`);
+    }
+    expect(histogram.lookupEntries).toBe(entries);
+    expect(histogram.size).toBe(4);
+    histogram.record(0.5, "x", "y", "z", "w", "v1");
+    const series = store.snapshot().series["t.wide"]!;
+    expect(series.find((point) => point.attributes["e"] === "v1")?.value).toMatchObject({ count: 2 });
+    expect(series.find((point) => point.attributes[OVERFLOW_ATTRIBUTE] === true)?.value).toMatchObject({ count: 4000 });
   });
 
   it("reads gauges from collectors at each snapshot; unobserved series vanish", () => {

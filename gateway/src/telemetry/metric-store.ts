@@ -96,26 +96,43 @@ abstract class Instrument<C> {
 
   protected abstract newCell(): C;
 
-  /** The cell for these attribute values (created on first sight, or the overflow cell). */
+  /**
+   * The cell for these attribute values (created on first sight, or the overflow cell). The
+   * lookup maps only grow when a series is created: once the instrument holds `limit` series, a
+   * value missing at any level goes straight to the overflow cell, without a map entry, so a
+   * flood of distinct values cannot grow the maps either.
+   */
   protected cell(a: string, b: string, c: string, d: string, e: string): C {
     const arity = this.arity;
-    if (arity === 0) return (this.only ??= this.newSeries("", [])).cell;
+    if (arity === 0) return (this.only ??= this.newSeries([])).cell;
     let level = this.root;
     let found = level.get(a);
     if (arity > 1) {
-      if (found === undefined) level.set(a, (found = new Map()));
+      if (found === undefined) {
+        if (this.full()) return this.overflowCell();
+        level.set(a, (found = new Map()));
+      }
       level = found as Level<C>;
       found = level.get(b);
       if (arity > 2) {
-        if (found === undefined) level.set(b, (found = new Map()));
+        if (found === undefined) {
+          if (this.full()) return this.overflowCell();
+          level.set(b, (found = new Map()));
+        }
         level = found as Level<C>;
         found = level.get(c);
         if (arity > 3) {
-          if (found === undefined) level.set(c, (found = new Map()));
+          if (found === undefined) {
+            if (this.full()) return this.overflowCell();
+            level.set(c, (found = new Map()));
+          }
           level = found as Level<C>;
           found = level.get(d);
           if (arity > 4) {
-            if (found === undefined) level.set(d, (found = new Map()));
+            if (found === undefined) {
+              if (this.full()) return this.overflowCell();
+              level.set(d, (found = new Map()));
+            }
             level = found as Level<C>;
             found = level.get(e);
           }
@@ -123,25 +140,40 @@ abstract class Instrument<C> {
       }
     }
     if (found !== undefined) return (found as Series<C>).cell;
-    const key = arity === 1 ? a : arity === 2 ? b : arity === 3 ? c : arity === 4 ? d : e;
-    const series = this.newSeries(key, [a, b, c, d, e], level);
+    if (this.full()) return this.overflowCell();
+    const series = this.newSeries([a, b, c, d, e]);
+    level.set(arity === 1 ? a : arity === 2 ? b : arity === 3 ? c : arity === 4 ? d : e, series);
     return series.cell;
   }
 
-  private newSeries(key: string, values: readonly string[], level?: Level<C>): Series<C> {
-    if (this.series.length >= this.limit) {
-      // Past the limit every new attribute set shares one series (not remembered per key, so
-      // a flood of distinct values cannot grow the lookup maps either).
-      if (this.overflow === undefined) {
-        this.overflow = { attributes: OVERFLOW_ATTRIBUTES, cell: this.newCell() };
-        this.series.push(this.overflow);
-      }
-      return this.overflow;
+  /** Whether the instrument holds `limit` series (the overflow series included): no new series past it. */
+  private full(): boolean {
+    return this.series.length >= this.limit;
+  }
+
+  /** The one series every attribute set past the limit shares (created on first need). */
+  private overflowCell(): C {
+    if (this.overflow === undefined) {
+      this.overflow = { attributes: OVERFLOW_ATTRIBUTES, cell: this.newCell() };
+      this.series.push(this.overflow);
     }
+    return this.overflow.cell;
+  }
+
+  private newSeries(values: readonly string[]): Series<C> {
     const series: Series<C> = { attributes: attributesOf(this.spec.attributes, values), cell: this.newCell() };
     this.series.push(series);
-    level?.set(key, series);
     return series;
+  }
+
+  /** Entries of the lookup maps, every level included (diagnostics and tests: bounded by the limit). */
+  get lookupEntries(): number {
+    const count = (level: Level<C>): number => {
+      let entries = level.size;
+      for (const child of level.values()) if (child instanceof Map) entries += count(child);
+      return entries;
+    };
+    return count(this.root);
   }
 
   /** Number of series held (the overflow series included). */

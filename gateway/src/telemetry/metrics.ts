@@ -16,6 +16,7 @@
  */
 import type { ErrorCode } from "../errors.ts";
 import { OPENAI_PARAMS } from "../providers/param-support.ts";
+import type { CacheResult } from "../request-state.ts";
 import { MetricStore } from "./metric-store.ts";
 import type { Counter, Gauge, Histogram, InstrumentSpec, StoreSnapshot } from "./metric-store.ts";
 
@@ -34,10 +35,11 @@ export const ATTR = {
   errorType: "error.type",
   /** input | output */
   tokenType: "gen_ai.token.type",
-  /** chat_completions, completions, embeddings, models, health, metrics, keys, spend, unmatched … */
+  /** ROUTE_LABELS (http/route-labels.ts): chat_completions, completions, embeddings, models, health, metrics, key_admin, spend_admin, model_admin, guardrails, unmatched. */
   route: "pharos.route",
   /** 2xx | 3xx | 4xx | 5xx */
   statusClass: "pharos.status_class",
+  /** hit | miss | bypass | error (the store unreachable) */
   cacheResult: "pharos.cache.result",
   cacheBackend: "pharos.cache.backend",
   fallbackResult: "pharos.fallback.result",
@@ -113,7 +115,7 @@ export const CATALOGUE = {
     name: "gen_ai.server.time_per_output_token",
     kind: "histogram",
     unit: "s",
-    description: "Time per output token after the first, for streamed responses (GenAI semconv).",
+    description: "Time per output token after the first, for streamed responses from an upstream (cache hits left out) (GenAI semconv).",
     attributes: GEN_AI,
     buckets: TPOT_BUCKETS,
   },
@@ -238,7 +240,7 @@ export const CATALOGUE = {
     name: "pharos.cache.lookups",
     kind: "counter",
     unit: "{lookup}",
-    description: "Response cache lookups, by model group, result (hit | miss | bypass) and backend (memory | redis).",
+    description: "Response cache lookups, by model group, result (hit | miss | bypass | error = the store unreachable) and backend (memory | redis).",
     attributes: [A.model, A.cacheResult, A.cacheBackend],
     integer: true,
   },
@@ -458,7 +460,8 @@ export const CATALOGUE = {
 // ---------------------------------------------------------------------------------------------
 // Value types of the recording API.
 
-export type CacheLookupResult = "hit" | "miss" | "bypass";
+/** `error`: the store (Redis) was unreachable; the request went upstream as on a miss, but a cold cache and an outage stay apart. */
+export type CacheLookupResult = CacheResult;
 export type CacheBackend = "memory" | "redis";
 export type CooldownReason = ErrorCode | "health_check" | "manual";
 export type DeploymentStateValue = 0 | 1 | 2;
@@ -598,7 +601,7 @@ export class PharosMetrics {
 
   // -- pools ------------------------------------------------------------------------------------
 
-  /** A PostgreSQL or Redis pool, read at each scrape. `name` is a fixed pool name (cache, router, spend). */
+  /** A PostgreSQL or Redis pool, read at each scrape, registered only by the process that owns it. `name`: main | embedded (PostgreSQL), cache | rate-limit (Redis). */
   observeDbPool(system: "postgresql" | "redis", name: string, read: () => DbPoolReading): () => void {
     return this.store.addCollector(() => {
       const reading = read();

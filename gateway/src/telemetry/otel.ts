@@ -1,8 +1,12 @@
 /**
- * OpenTelemetry SDK boot, once per process, before the app. With traces exported, the SDK is
- * booted by `@opentelemetry/sdk-node` (loaded only then); a metrics-only process (the default)
- * needs just `@opentelemetry/sdk-metrics`' MeterProvider and the Prometheus exporter, which saves
- * every process ~25 MB of resident memory and ~250 ms of boot (measured, docs/metrics.md).
+ * OpenTelemetry SDK boot, once per process, before the app. A metrics-only process (the default)
+ * needs just `@opentelemetry/sdk-metrics`' MeterProvider and the Prometheus exporter; with traces
+ * exported, `@opentelemetry/sdk-trace`'s TracerProvider and the OTLP exporter are loaded too.
+ * Nothing is registered globally and `@opentelemetry/sdk-node` is not used: it installs an
+ * AsyncLocalStorage context manager (before Node 24 that puts an async hook on every promise of
+ * every request, sampled or not, once the first span batch is exported; Pharos parents its spans
+ * explicitly and needs no context), a global propagator and tracer provider, and loads ~9 MB of
+ * heap of log and metric exporters Pharos does not use.
  * - resource: service.name=pharos, service.version, service.instance.id (+ OTEL_RESOURCE_ATTRIBUTES);
  * - metrics: the Prometheus exporter as the SDK's reader, fed at collection time by the
  *   catalogue's snapshot (local, or merged across cluster workers) through a MetricProducer.
@@ -10,22 +14,22 @@
  *   the exporter also serves it standalone (host OTEL_EXPORTER_PROMETHEUS_HOST);
  * - traces: only when OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) is set: OTLP over
  *   OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (http/protobuf by default as the spec says, http/json or
- *   grpc), batched, parent-based ratio sampling from OTEL_TRACES_SAMPLER_ARG (default 1). Otherwise no
- *   tracer provider exists and `tracer` is undefined: tracing costs one branch per hook.
+ *   grpc), batched (OTEL_BSP_*), parent-based ratio sampling from OTEL_TRACES_SAMPLER_ARG (default
+ *   1; the decision is RequestTracer's, before any span exists), or OTEL_TRACES_SAMPLER's sampler;
+ *   span limits from OTEL_SPAN_* / OTEL_ATTRIBUTE_*; W3C `traceparent` read by RequestTracer.
+ *   Otherwise no tracer provider exists and `tracer` is undefined: tracing costs one branch per hook.
  * No auto-instrumentation: Pharos's own spans cover the request, routing and every upstream
  * attempt at a fraction of the cost of wrapping every socket (docs/metrics.md, "Traces").
  */
 import { createRequire } from "node:module";
-import { diag, DiagLogLevel, trace } from "@opentelemetry/api";
+import { diag, DiagLogLevel } from "@opentelemetry/api";
 import type { DiagLogger, Tracer } from "@opentelemetry/api";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { resourceFromAttributes } from "@opentelemetry/resources";
+import { defaultResource, detectResources, resourceAttributesEnvDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import type { Resource } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import type * as OtelCore from "@opentelemetry/core";
-import type * as SdkNode from "@opentelemetry/sdk-node";
 import type * as SdkTrace from "@opentelemetry/sdk-trace";
-import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { Sampler, SpanExporter, SpanLimits } from "@opentelemetry/sdk-trace";
 import type { Logger } from "pino";
 import { ConfigError } from "../config/load.ts";
 import { PHAROS_VERSION } from "../version.ts";
@@ -53,8 +57,11 @@ export interface Telemetry {
   scrape(): Promise<string>;
   /** Defined only when traces are exported (and so sampled). */
   readonly tracer: Tracer | undefined;
-  /** Share of requests without a sampled parent that start a trace (OTEL_TRACES_SAMPLER_ARG). */
-  readonly rootRatio: number;
+  /**
+   * Share of requests without a parent that start a trace (OTEL_TRACES_SAMPLER_ARG); a parent's
+   * sampled flag is followed. Undefined when OTEL_TRACES_SAMPLER names the SDK sampler that decides.
+   */
+  readonly rootRatio: number | undefined;
   /** The standalone metrics port, when one is served. */
   readonly metricsPort: number | undefined;
   shutdown(): Promise<void>;
@@ -141,10 +148,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   const resourceAttributes = { "service.name": "pharos", "service.version": PHAROS_VERSION, "service.instance.id": options.instanceId };
 
-  const traces = options.traces && tracingEnabled(env);
-  const shutdownSdk = traces ? startTraceSdk(env, resourceAttributes, exporter) : startMetricsOnly(resourceAttributes, exporter);
-  const rootRatio = traces && nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined ? samplerRatio(env) : 1;
   diag.setLogger(diagLogger(options.logger), { logLevel: DIAG_LEVELS[env["OTEL_LOG_LEVEL"]?.toLowerCase() ?? "warn"] ?? DiagLogLevel.WARN, suppressOverrideMessage: true });
+  const traces = options.traces && tracingEnabled(env);
+  const sdk = traces ? startTraceSdk(env, resourceAttributes, exporter) : startMetricsOnly(resourceAttributes, exporter);
+  const rootRatio = nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined ? samplerRatio(env) : undefined;
 
   // Without the SDK (OTEL_SDK_DISABLED, or a config file that drops our reader) /metrics still works.
   const fallbackResource: Resource = resourceFromAttributes(resourceAttributes);
@@ -166,19 +173,24 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 
   return {
     scrape,
-    tracer: traces ? trace.getTracer("pharos", PHAROS_VERSION) : undefined,
+    tracer: sdk.tracer,
     rootRatio,
     metricsPort,
-    shutdown: shutdownSdk,
+    shutdown: sdk.shutdown,
   };
 }
 
 type ResourceAttributes = Record<string, string>;
 
+interface Sdk {
+  readonly tracer: Tracer | undefined;
+  shutdown(): Promise<void>;
+}
+
 /** Metrics only: the Prometheus exporter as the reader of a plain MeterProvider. */
-function startMetricsOnly(resourceAttributes: ResourceAttributes, exporter: PrometheusExporter): () => Promise<void> {
+function startMetricsOnly(resourceAttributes: ResourceAttributes, exporter: PrometheusExporter): Sdk {
   const provider = new MeterProvider({ resource: resourceFromAttributes(resourceAttributes), readers: [exporter] });
-  return () => provider.shutdown();
+  return { tracer: undefined, shutdown: () => provider.shutdown() };
 }
 
 // Loaded on demand: the trace SDK and its exporters are only needed when traces are exported.
@@ -196,34 +208,85 @@ function traceExporter(protocol: OtlpProtocol): SpanExporter {
   return new OTLPTraceExporter();
 }
 
-/** Traces and metrics: `@opentelemetry/sdk-node` with an OTLP batch exporter. */
-function startTraceSdk(env: NodeJS.ProcessEnv, resourceAttributes: ResourceAttributes, exporter: PrometheusExporter): () => Promise<void> {
-  const { startNodeSdk } = requireLazily("@opentelemetry/sdk-node") as typeof SdkNode;
-  const { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler } = requireLazily("@opentelemetry/sdk-trace") as typeof SdkTrace;
-  const { W3CTraceContextPropagator } = requireLazily("@opentelemetry/core") as typeof OtelCore;
-  const spanProcessors: SpanProcessor[] = [
-    new BatchSpanProcessor({
-      exporter: traceExporter(traceProtocol(env)),
-      maxQueueSize: envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE"),
-      maxExportBatchSize: envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
-      scheduledDelayMillis: envNumber(env, "OTEL_BSP_SCHEDULE_DELAY"),
-      exportTimeoutMillis: envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT"),
-    }),
-  ];
-  // OTEL_TRACES_SAMPLER, when set, wins (the SDK reads it). Otherwise parent-based ratio
-  // sampling, with the root decision taken by RequestTracer before any span exists (so a
-  // request that is not sampled costs one Math.random()), and the SDK's root sampler always on.
-  const sampler: Sampler | undefined = nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined ? new ParentBasedSampler({ root: new AlwaysOnSampler() }) : undefined;
-  const sdk = startNodeSdk({
-    logLevel: "none",
-    resourceDetectors: [],
-    resourceAttributes,
-    metricReaders: [exporter],
-    spanProcessors,
-    ...(sampler === undefined ? {} : { sampler }),
-    propagators: [new W3CTraceContextPropagator()],
-    logRecordProcessors: [],
-    instrumentations: [],
+/**
+ * OTEL_TRACES_SAMPLER (and its OTEL_TRACES_SAMPLER_ARG), as the spec names them; undefined when
+ * unset. An unknown name is reported and the default (parent-based, always on) is used.
+ */
+export function samplerFromEnv(env: NodeJS.ProcessEnv, sdkTrace: Pick<typeof SdkTrace, "AlwaysOffSampler" | "AlwaysOnSampler" | "ParentBasedSampler" | "TraceIdRatioBasedSampler">): Sampler | undefined {
+  const name = nonEmpty(env["OTEL_TRACES_SAMPLER"])?.toLowerCase();
+  if (name === undefined) return undefined;
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdkTrace;
+  switch (name) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "traceidratio":
+      return new TraceIdRatioBasedSampler(samplerRatio(env));
+    case "parentbased_always_on":
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplerRatio(env)) });
+    default:
+      diag.error(`unknown OTEL_TRACES_SAMPLER value "${env["OTEL_TRACES_SAMPLER"]}", using parentbased_always_on`);
+      return undefined;
+  }
+}
+
+/** Span limits from OTEL_SPAN_* / OTEL_ATTRIBUTE_* (the SDK's defaults for what is unset). */
+export function spanLimitsFromEnv(env: NodeJS.ProcessEnv): SpanLimits {
+  const limits: SpanLimits = {};
+  const set = (key: keyof SpanLimits, ...names: string[]): void => {
+    for (const name of names) {
+      const value = envNumber(env, name);
+      if (value !== undefined) {
+        limits[key] = value;
+        return;
+      }
+    }
+  };
+  set("attributeCountLimit", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT");
+  set("attributeValueLengthLimit", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT");
+  set("eventCountLimit", "OTEL_SPAN_EVENT_COUNT_LIMIT");
+  set("linkCountLimit", "OTEL_SPAN_LINK_COUNT_LIMIT");
+  set("attributePerEventCountLimit", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT");
+  set("attributePerLinkCountLimit", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT");
+  return limits;
+}
+
+/**
+ * Traces and metrics: a TracerProvider with an OTLP batch exporter, and the MeterProvider, on
+ * one resource (the SDK defaults, OTEL_RESOURCE_ATTRIBUTES, then Pharos's own). No global
+ * registration, no context manager: RequestTracer holds the tracer and parents spans itself.
+ */
+function startTraceSdk(env: NodeJS.ProcessEnv, resourceAttributes: ResourceAttributes, exporter: PrometheusExporter): Sdk {
+  const sdkTrace = requireLazily("@opentelemetry/sdk-trace") as typeof SdkTrace;
+  const { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TracerProvider } = sdkTrace;
+  const resource = defaultResource().merge(detectResources({ detectors: [resourceAttributesEnvDetector] })).merge(resourceFromAttributes(resourceAttributes));
+  const meterProvider = new MeterProvider({ resource, readers: [exporter] });
+  // Without OTEL_TRACES_SAMPLER, RequestTracer takes the root decision (ratio) and follows the
+  // parent's flag before any span exists, so the SDK's sampler only ever sees sampled requests.
+  const sampler = samplerFromEnv(env, sdkTrace) ?? new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler,
+    spanLimits: spanLimitsFromEnv(env),
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: traceExporter(traceProtocol(env)),
+        maxQueueSize: envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE"),
+        maxExportBatchSize: envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+        scheduledDelayMillis: envNumber(env, "OTEL_BSP_SCHEDULE_DELAY"),
+        exportTimeoutMillis: envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT"),
+      }),
+    ],
   });
-  return () => sdk.shutdown();
+  return {
+    tracer: tracerProvider.getTracer("pharos", PHAROS_VERSION),
+    shutdown: async () => {
+      await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    },
+  };
 }

@@ -32,8 +32,9 @@ export function recordRequest(metrics: PharosMetrics, record: RequestRecord): vo
   const usage = record.usage;
   if (ttft !== undefined) {
     i.timeToFirstToken.record(ttft / MS_PER_S, op, group, provider, deploymentId);
+    // A cache hit replays stored chunks at once (≈ 0 s per token): not the model's speed.
     const output = usage?.completion_tokens ?? 0;
-    if (output > 1 && record.errorCode === undefined) i.timePerOutputToken.record((record.durationMs - ttft) / MS_PER_S / (output - 1), op, group, provider, deploymentId);
+    if (output > 1 && record.errorCode === undefined && record.cacheResult !== "hit") i.timePerOutputToken.record((record.durationMs - ttft) / MS_PER_S / (output - 1), op, group, provider, deploymentId);
   }
   if (usage !== undefined) {
     if (record.cacheResult === "hit") {

@@ -10,12 +10,15 @@
  *   └─ guardrails output                INTERNAL the output scanners on a JSON answer (pipeline; streams are
  *                                                scanned chunk by chunk and get no span)
  *
- * The incoming `traceparent` is honoured (parent-based sampling). Spans are parented explicitly
- * (no context manager on the hot path). A request that is not sampled gets no RequestTrace at
- * all, so every hook in the pipeline is one `?.` on undefined.
+ * The incoming W3C `traceparent` is honoured (parent-based sampling): a sampled parent is
+ * followed, an unsampled one is not; a malformed one counts as no parent. Spans are parented
+ * explicitly (no context manager, nothing global). A request that is not sampled costs one
+ * Math.random() (or one `traceparent` parse), creates no span and gets no RequestTrace at all,
+ * so every hook in the pipeline is one `?.` on undefined.
  */
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from "@opentelemetry/api";
 import type { Attributes, Context, Span, TextMapGetter, Tracer } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { ErrorCode } from "../errors.ts";
 import type { Operation } from "../providers/openai-types.ts";
 import type { RequestRecord } from "../request-state.ts";
@@ -146,25 +149,40 @@ export class RequestTrace {
   }
 }
 
+const propagator = new W3CTraceContextPropagator();
+
 /** Starts request traces; exists only when tracing is on. */
 export class RequestTracer {
   private readonly tracer: Tracer;
-  private readonly rootRatio: number;
+  private readonly rootRatio: number | undefined;
 
-  /** `rootRatio`: share of requests without a parent that are traced (the SDK's root sampler is then always on). */
-  constructor(tracer: Tracer, rootRatio = 1) {
+  /**
+   * `rootRatio`: share of requests without a (valid) parent that are traced; with a parent its
+   * sampled flag decides. Both decisions are taken here, before any span exists (the tracer's
+   * sampler is then parent-based always-on). Undefined: the tracer's own sampler decides every
+   * request (OTEL_TRACES_SAMPLER).
+   */
+  constructor(tracer: Tracer, rootRatio: number | undefined) {
     this.tracer = tracer;
     this.rootRatio = rootRatio;
   }
 
   /**
    * The request span `{operation} {model group}`, started at the request's arrival, child of the
-   * caller's `traceparent` when there is one. Undefined when the sampler drops the request.
+   * caller's `traceparent` when there is one. Undefined when the request is not sampled.
    */
   start(headers: Headers, op: Operation, group: string, startedAt: number): RequestTrace | undefined {
+    const ratio = this.rootRatio;
     let parent = ROOT_CONTEXT;
-    if (headers["traceparent"] !== undefined) parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
-    else if (this.rootRatio < 1 && Math.random() >= this.rootRatio) return undefined;
+    if (headers["traceparent"] !== undefined) {
+      const extracted = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+      const remote = trace.getSpanContext(extracted);
+      if (remote !== undefined && isSpanContextValid(remote)) {
+        if (ratio !== undefined && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+        parent = extracted;
+      }
+    }
+    if (parent === ROOT_CONTEXT && ratio !== undefined && ratio < 1 && Math.random() >= ratio) return undefined;
     const span = this.tracer.startSpan(
       `${op} ${group}`,
       { kind: SpanKind.CLIENT, startTime: startedAt, attributes: { "gen_ai.operation.name": op, "gen_ai.request.model": group } },
