@@ -7,6 +7,7 @@ import { GatewayError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Transport } from "../providers/transport.ts";
 import { MemoryRouterState } from "../state/memory-state.ts";
+import type { RateLimits, RouterState } from "../state/router-state.ts";
 import { promptCheck } from "./context-window.ts";
 import { buildDeployments } from "./deployments.ts";
 import type { Deployment } from "./deployments.ts";
@@ -20,13 +21,13 @@ const transport: Transport = {
   close: () => Promise.resolve(),
 };
 
-function setup(yaml: string, health?: { isHealthy(id: string): boolean }) {
+function setup(yaml: string, health?: { isHealthy(id: string): boolean }, state: RouterState = new MemoryRouterState(), random: () => number = () => 0.5) {
   const loaded = parseConfigText(yaml, "test", {});
   const { table, problems } = buildDeployments(loaded.config, {}, { http: () => transport, inProcess: () => transport });
   expect(problems).toEqual([]);
   let now = 1_000_000;
   const events: RouterEvent[] = [];
-  const router = new Router({ table, policy: resolveRoutingPolicy(loaded.config), state: new MemoryRouterState(), clock: () => now, random: () => 0.5, health });
+  const router = new Router({ table, policy: resolveRoutingPolicy(loaded.config), state, clock: () => now, random, health });
   router.events.on((event) => events.push(event));
   return {
     router,
@@ -184,6 +185,44 @@ model_list:
     expect(error.message).toContain("rpm limit (2)");
     advance(60_000);
     (await router.route("g", everything, scripted({}))).finish();
+  });
+
+  it("moves on when the shared state refuses a reservation, and answers 429 naming the limit when nothing is left", async () => {
+    // What the Redis state does near a limit: the reservation is refused and the view shows the limit.
+    const refused = new Set(["a"]);
+    const state = new MemoryRouterState();
+    const reserving: RouterState = Object.assign(Object.create(state) as MemoryRouterState, {
+      countRequest(id: string, limits: RateLimits, now: number): true | Promise<boolean> {
+        if (!refused.has(id)) return state.countRequest(id, limits, now);
+        state.addUsage(id, limits.rpm ?? 0, 0, now);
+        return Promise.resolve(false);
+      },
+    });
+    const { router } = setup(
+      `
+model_list:
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://a.test/v1", rpm: 5 }, model_info: { id: a } }
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://b.test/v1", rpm: 50 }, model_info: { id: b } }
+router_settings: { routing_strategy: round_robin }
+`,
+      undefined,
+      reserving,
+    );
+    const hits: string[] = [];
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push(await router.route("g", everything, scripted({}, hits)));
+    expect(hits).toEqual(["b", "b", "b", "b"]);
+    expect(outcomes.map((outcome) => outcome.attemptedRetries)).toEqual([0, 0, 0, 0]);
+    for (const outcome of outcomes) outcome.finish();
+    expect(state.inFlight("a")).toBe(0);
+    expect(state.inFlight("b")).toBe(0);
+    refused.add("b");
+    const error = (await router.route("g", everything, scripted({}, hits)).catch((thrown: unknown) => thrown)) as GatewayError;
+    expect(error.code).toBe("no_healthy_deployment");
+    expect(error.status).toBe(429);
+    expect(error.message).toContain("a (http://a.test/v1) reached its rpm limit (5)");
+    expect(error.message).toContain("b (http://b.test/v1) reached its rpm limit (50)");
+    expect(hits).toHaveLength(4);
   });
 
   it("skips deployments its health checks took out", async () => {
