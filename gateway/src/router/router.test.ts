@@ -225,6 +225,41 @@ router_settings: { routing_strategy: round_robin }
     expect(hits).toHaveLength(4);
   });
 
+  it("lets exactly one probe through after a cooldown: while it is pending, concurrent requests keep away", async () => {
+    const { router, advance } = setup(`${THREE}router_settings: { routing_strategy: round_robin, num_retries: 0, allowed_fails: 0, cooldown_time: 5 }\n`);
+    const onlyA = (deployment: Deployment): boolean => deployment.id === "a";
+    await router.route("g", onlyA, scripted({ a: "upstream_server_error" })).catch(() => undefined);
+    expect(router.snapshot().find((entry) => entry.deployment.id === "a")?.condition).toBe("cooling");
+    advance(5001);
+    // The probe: the first attempt on a stays pending until we let it answer.
+    let answer!: () => void;
+    const pending = new Promise<void>((resolve) => (answer = resolve));
+    const hits: string[] = [];
+    const held = async (deployment: Deployment): Promise<string> => {
+      hits.push(deployment.id);
+      if (deployment.id === "a" && hits.indexOf("a") === hits.length - 1) await pending;
+      return deployment.id;
+    };
+    const probe = router.route("g", onlyA, held);
+    expect(hits).toEqual(["a"]);
+    // Concurrent requests while the probe decides: none reaches a.
+    const concurrent = await Promise.all(Array.from({ length: 6 }, () => router.route("g", everything, held)));
+    expect(hits.slice(1).sort()).toEqual(["b", "b", "b", "c", "c", "c"]);
+    for (const outcome of concurrent) outcome.finish();
+    // A request only a can serve is told why.
+    const refused = (await router.route("g", onlyA, held).catch((thrown: unknown) => thrown)) as GatewayError;
+    expect(refused.code).toBe("no_healthy_deployment");
+    expect(refused.message).toContain("a (http://a.test/v1) is being probed after its cooldown");
+    expect(hits.filter((id) => id === "a")).toHaveLength(1);
+    // The probe succeeds: a is back in full rotation.
+    answer();
+    (await probe).finish();
+    expect(router.snapshot().find((entry) => entry.deployment.id === "a")?.condition).toBe("healthy");
+    const after: string[] = [];
+    for (let i = 0; i < 3; i++) (await router.route("g", everything, scripted({}, after))).finish();
+    expect(after).toContain("a");
+  });
+
   it("skips deployments its health checks took out", async () => {
     const { router } = setup(THREE, { isHealthy: (id) => id === "c" });
     const hits: string[] = [];
