@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../config/load.ts";
 import { GatewayError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
+import type { Usage } from "../providers/openai-types.ts";
 import type { Transport } from "../providers/transport.ts";
 import { MemoryRouterState } from "../state/memory-state.ts";
 import type { RateLimits, RouterState } from "../state/router-state.ts";
@@ -40,6 +41,12 @@ function setup(yaml: string, health?: { isHealthy(id: string): boolean }, state:
 }
 
 const everything = (): boolean => true;
+
+/** A random source that walks through [0, 1) (ties broken differently each time). */
+function cycling(): () => number {
+  let value = 0;
+  return () => (value = (value + 0.377) % 1);
+}
 
 /** An attempt that answers with the deployment id, or throws the scripted error for it. */
 function scripted(errors: Record<string, ErrorCode | undefined>, hits: string[] = []) {
@@ -185,6 +192,44 @@ model_list:
     expect(error.message).toContain("rpm limit (2)");
     advance(60_000);
     (await router.route("g", everything, scripted({}))).finish();
+  });
+
+  it("skips a deployment over its tpm for the current minute, whatever the strategy", async () => {
+    const strategies = ["simple-shuffle", "weighted", "round_robin", "least-busy", "latency-based-routing", "usage-based-routing", "cost-based-routing"];
+    const onlyA = (deployment: Deployment): boolean => deployment.id === "a";
+    const usage = (tokens: number): Usage => ({ prompt_tokens: tokens - 10, completion_tokens: 10, total_tokens: tokens });
+    for (const strategy of strategies) {
+      // a is the preferred pick of every strategy: heavier weight, cheaper, least used.
+      const { router, advance, events } = setup(`
+model_list:
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://a.test/v1", tpm: 100, weight: 1000, input_cost_per_token: 0.000001 }, model_info: { id: a } }
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://b.test/v1", tpm: 1000, weight: 1, input_cost_per_token: 0.001 }, model_info: { id: b } }
+router_settings: { routing_strategy: ${strategy}, routing_strategy_args: { lowest_latency_buffer: 1000 } }
+`,
+        undefined,
+        undefined,
+        cycling(),
+      );
+      // b has used 99.5 % of its tpm, a 99 %: a is still in rotation (usage-based routing prefers it).
+      (await router.route("g", (deployment) => deployment.id === "b", scripted({}))).finish({ usage: usage(995) });
+      (await router.route("g", onlyA, scripted({}))).finish({ usage: usage(99) });
+      const before: string[] = [];
+      for (let i = 0; i < 6; i++) (await router.route("g", everything, scripted({}, before))).finish();
+      expect(before, strategy).toContain("a");
+      (await router.route("g", onlyA, scripted({}))).finish({ usage: usage(20) });
+      const hits: string[] = [];
+      for (let i = 0; i < 8; i++) (await router.route("g", everything, scripted({}, hits))).finish();
+      expect(hits, strategy).toEqual(Array(8).fill("b"));
+      const error = (await router.route("g", onlyA, scripted({})).catch((thrown: unknown) => thrown)) as GatewayError;
+      expect(error.code, strategy).toBe("no_healthy_deployment");
+      expect(error.message).toContain("a (http://a.test/v1) reached its tpm limit (100) for this minute");
+      expect(events.some((event) => event.type === "deployment_rate_limited" && event.limit === "tpm")).toBe(true);
+      // The next minute, a is back.
+      advance(60_000);
+      const after: string[] = [];
+      for (let i = 0; i < 6; i++) (await router.route("g", everything, scripted({}, after))).finish();
+      expect(after, strategy).toContain("a");
+    }
   });
 
   it("moves on when the shared state refuses a reservation, and answers 429 naming the limit when nothing is left", async () => {
