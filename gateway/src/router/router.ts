@@ -1,7 +1,8 @@
 /**
  * The router: the one entry point for picking deployments, retrying and falling back.
  *
- *   route(group) → pick (strategy over the deployments that may take traffic now) → attempt
+ *   route(group) → pick (strategy over the deployments that may take traffic now) → count it
+ *     against rpm (shared state near a limit: reserved first; refused → pick again) → attempt
  *     ├─ success: latency recorded, half-open probe closed; the caller calls finish() when the
  *     │           response is complete (in-flight slot released, tokens counted)
  *     └─ failure: cooldown policy (count, maybe cool) → retry policy (again, preferably on
