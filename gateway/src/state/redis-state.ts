@@ -421,7 +421,7 @@ export class RedisRouterState implements RouterState {
 
   /** Tops leases up to what recent traffic needs, or gives back what is no longer needed (lease-policy.ts). */
   private adjustLeases(client: Redis, now: number): void {
-    if (this.traffic.size === 0) return;
+    if (this.traffic.size === 0 || this.closed) return;
     const minute = minuteOf(now);
     const instances = this.otherInstances.length + 1;
     for (const [id, traffic] of this.traffic) {
