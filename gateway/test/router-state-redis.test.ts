@@ -219,6 +219,27 @@ describe("redis: rpm and tpm limits hold across instances (reservations and leas
     await Promise.all([one.close(), two.close()]);
   });
 
+  it("sends usage counted just before a minute ends to that minute, even once the next one began", async () => {
+    let now = T0 - (T0 % 60_000) + 59_990;
+    const state = await makeState({ clock: () => now });
+    const limits = { rpm: 1000, tpm: 100_000 };
+    expect(await state.countRequest("edge", limits, now)).toBe(true);
+    state.addUsage("edge", 0, 50, now);
+    const before = now;
+    now += 20; // the next minute: the poll and the lease top-up now look at it
+    await sleep(100);
+    const redis = new Redis({ host: "127.0.0.1", port: 6379, keyPrefix: PREFIX });
+    try {
+      // (The request count may include a lease of that minute, unused once it ended.)
+      const [requests, tokens] = await redis.hmget(`router:usage:${Math.floor(before / 60_000)}`, "edge|r", "edge|t");
+      expect(Number(requests)).toBeGreaterThanOrEqual(1);
+      expect(tokens).toBe("50");
+    } finally {
+      redis.disconnect();
+    }
+    await state.close();
+  });
+
   it("admits on the local view while Redis is unreachable, and counts those requests in Redis once it is back", async () => {
     const port = await freePort();
     const state = await makeState({ port });

@@ -51,7 +51,8 @@ export interface RedisStateOptions {
 }
 
 interface UsageView {
-  minute: number;
+  readonly id: string;
+  readonly minute: number;
   /** Totals across instances, as last read from Redis (requests include every instance's lease). */
   sharedRequests: number;
   sharedTokens: number;
@@ -169,7 +170,8 @@ export class RedisRouterState implements RouterState {
   private readonly channel: string;
   private readonly listeners: RemoteCooldownListener[] = [];
   private readonly usageViews = new Map<string, UsageView>();
-  private readonly dirtyUsage = new Set<string>();
+  /** Views with usage not sent yet (an earlier minute's too: it still goes to that minute's key). */
+  private readonly dirtyUsage = new Set<UsageView>();
   private readonly traffic = new Map<string, Traffic>();
   /** Connections the lease script is defined on. */
   private readonly leaseClients = new WeakSet<Redis>();
@@ -252,7 +254,7 @@ export class RedisRouterState implements RouterState {
   private view(deploymentId: string, minute: number): UsageView {
     let view = this.usageViews.get(deploymentId);
     if (view === undefined || view.minute !== minute) {
-      const fresh: UsageView = { minute, sharedRequests: 0, sharedTokens: 0, version: 0, unsentRequests: 0, unsentTokens: 0, unackedRequests: 0, unackedTokens: 0, leased: 0, leaseAsked: 0 };
+      const fresh: UsageView = { id: deploymentId, minute, sharedRequests: 0, sharedTokens: 0, version: 0, unsentRequests: 0, unsentTokens: 0, unackedRequests: 0, unackedTokens: 0, leased: 0, leaseAsked: 0 };
       if (view !== undefined && view.minute > minute) return fresh;
       this.usageViews.set(deploymentId, (view = fresh));
     }
@@ -282,7 +284,7 @@ export class RedisRouterState implements RouterState {
       const traffic = this.traffic.get(deploymentId);
       if (traffic !== undefined) traffic.tokensPerRequest = traffic.tokensPerRequest === 0 ? tokens : traffic.tokensPerRequest * 0.8 + tokens * 0.2;
     }
-    this.dirtyUsage.add(deploymentId);
+    this.dirtyUsage.add(view);
     this.flushTimer ??= setTimeout(() => this.flushUsage(), this.options.flushDelayMs ?? 20);
   }
 
@@ -305,7 +307,7 @@ export class RedisRouterState implements RouterState {
     if (client === undefined) {
       // Redis is unreachable: admitted on the local view, counted in Redis once it is back.
       view.unsentRequests += 1;
-      this.dirtyUsage.add(deploymentId);
+      this.dirtyUsage.add(view);
       return true;
     }
     return this.reserve(client, deploymentId, view, limits);
@@ -321,7 +323,7 @@ export class RedisRouterState implements RouterState {
       // Redis failed to answer: admitted on the local view (as while it is unreachable).
       view.unackedRequests -= 1;
       view.unsentRequests += 1;
-      this.dirtyUsage.add(deploymentId);
+      this.dirtyUsage.add(view);
       this.debug(error);
       return true;
     }
@@ -354,14 +356,17 @@ export class RedisRouterState implements RouterState {
     this.flushTimer = undefined;
     const client = this.pool.client();
     if (client === undefined) return; // kept as unsent: still counted locally
+    this.sendUsage(client);
     this.adjustLeases(client, this.clock());
+  }
+
+  private sendUsage(client: Redis): void {
     if (this.dirtyUsage.size === 0) return;
     const pipeline = client.pipeline();
     const sent: Array<{ view: UsageView; requests: number; tokens: number; requestsAt: number; tokensAt: number }> = [];
     let commands = 0;
-    for (const id of this.dirtyUsage) {
-      const view = this.usageViews.get(id);
-      if (view === undefined) continue;
+    for (const view of this.dirtyUsage) {
+      const id = view.id;
       const requests = view.unsentRequests;
       const tokens = view.unsentTokens;
       view.unsentRequests = 0;
@@ -379,7 +384,7 @@ export class RedisRouterState implements RouterState {
           .catch((error: unknown) => {
             view.unackedRequests -= requests;
             view.unsentRequests += requests;
-            this.dirtyUsage.add(id);
+            this.dirtyUsage.add(view);
             this.debug(error);
           });
       }
