@@ -180,6 +180,7 @@ export class RedisRouterState implements RouterState {
   private lastSyncOk = 0;
   private lastInFlightWrite = "";
   private subscriber: Redis | undefined;
+  private pinned: Redis | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
@@ -250,6 +251,16 @@ export class RedisRouterState implements RouterState {
 
   // -- usage ----------------------------------------------------------------------------------
 
+  /**
+   * The connection for the view's commands (usage, leases, reservations, polls): always the same
+   * one while it is up, so their replies arrive in the order Redis ran them and a count read
+   * never overtakes the lease it already includes.
+   */
+  private viewClient(): Redis | undefined {
+    if (this.pinned?.status !== "ready") this.pinned = this.pool.client();
+    return this.pinned;
+  }
+
   /** The deployment's view of `minute`; a minute older than the one viewed gets a view of its own, not kept. */
   private view(deploymentId: string, minute: number): UsageView {
     let view = this.usageViews.get(deploymentId);
@@ -303,7 +314,7 @@ export class RedisRouterState implements RouterState {
       view.leased -= 1;
       return true;
     }
-    const client = this.pool.client();
+    const client = this.viewClient();
     if (client === undefined) {
       // Redis is unreachable: admitted on the local view, counted in Redis once it is back.
       view.unsentRequests += 1;
@@ -354,7 +365,7 @@ export class RedisRouterState implements RouterState {
 
   private flushUsage(): void {
     this.flushTimer = undefined;
-    const client = this.pool.client();
+    const client = this.viewClient();
     if (client === undefined) return; // kept as unsent: still counted locally
     this.sendUsage(client);
     this.adjustLeases(client, this.clock());
@@ -533,7 +544,7 @@ export class RedisRouterState implements RouterState {
 
   private async runSync(): Promise<void> {
     const now = this.clock();
-    const client = this.pool.client();
+    const client = this.viewClient();
     if (client === undefined) {
       if (now - this.lastSyncOk > INSTANCE_STALE_MS) this.othersInFlight = new Map();
       return;
@@ -654,7 +665,7 @@ export class RedisRouterState implements RouterState {
       clearTimeout(this.flushTimer);
       this.flushUsage();
     }
-    const client = this.pool.client();
+    const client = this.viewClient();
     if (client !== undefined) await this.giveBackLeases(client);
     if (client !== undefined && this.options.shareInFlight) {
       await client
