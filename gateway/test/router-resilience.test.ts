@@ -14,6 +14,7 @@ import type { GatewayProcess } from "../../tests/support/gateway-process.ts";
 import { closeAllMocks, startMock } from "../../tests/support/mock.ts";
 import { openaiClient } from "../../tests/support/openai-client.ts";
 import { removeTempDirs } from "../../tests/support/temp-dir.ts";
+import { waitFor } from "../../tests/support/wait-for.ts";
 import { NO_DB, chat, chatHits, deployment, streamChat } from "./router-support.ts";
 
 afterAll(async () => {
@@ -103,6 +104,53 @@ describe("cooldowns (num_retries 0, round robin)", () => {
     await sleep(1200);
     expect((await chat(gateway.url, "strict")).status).toBe(200);
     expect(chatHits(mocks["strict"]!)).toBe(2);
+  });
+});
+
+describe("half-open probing (num_retries 0)", () => {
+  let gateway: GatewayProcess;
+  const mocks: Record<string, MockUpstream> = {};
+
+  beforeAll(async () => {
+    for (const name of ["lone", "half", "other"]) mocks[name] = await startMock();
+    gateway = await startGateway({
+      env: NO_DB,
+      config: {
+        model_list: [deployment("solo", "lone", mocks["lone"]!), deployment("pair", "half", mocks["half"]!), deployment("pair", "other", mocks["other"]!)],
+        router_settings: { routing_strategy: "round_robin", num_retries: 0, allowed_fails: 0, cooldown_time: 1 },
+      },
+    });
+  });
+
+  it("lets one probe through after a cooldown; while it is pending, others keep away from that deployment", async () => {
+    const lone = mocks["lone"]!;
+    const half = mocks["half"]!;
+    lone.faults.push({ status: 500, message: "lone broke" });
+    expect((await chat(gateway.url, "solo")).status).toBe(500);
+    half.faults.push({ status: 500, message: "half broke" });
+    while (chatHits(half) === 0) await chat(gateway.url, "pair");
+    await sleep(1100);
+    // Cooldowns over: the next request to each is its probe, and takes 1.5 s to answer.
+    lone.faults.push({ latencyMs: 1500 });
+    half.faults.push({ latencyMs: 1500 });
+    const probes = [chat(gateway.url, "solo")];
+    while (chatHits(half) === 1) {
+      probes.push(chat(gateway.url, "pair"));
+      await sleep(30);
+    }
+    await waitFor(() => chatHits(lone) === 2, { what: "the solo probe at its upstream" });
+    // While they decide: the solo group answers 429 saying why; the pair sends everything to the other.
+    const refused = await chat(gateway.url, "solo");
+    expect(refused.status).toBe(429);
+    expect((refused.body as { error: { message: string } }).error.message).toContain(`lone (${lone.url}/v1) is being probed after its cooldown`);
+    const meanwhile = await Promise.all(Array.from({ length: 4 }, () => chat(gateway.url, "pair")));
+    expect(meanwhile.map((answer) => answer.headers.get("x-litellm-model-id"))).toEqual(Array(4).fill("other"));
+    expect([chatHits(lone), chatHits(half)]).toEqual([2, 2]);
+    expect((await Promise.all(probes)).map((answer) => answer.status)).toEqual(probes.map(() => 200));
+    // The probes succeeded: both are back in rotation.
+    expect((await chat(gateway.url, "solo")).status).toBe(200);
+    for (let i = 0; i < 2; i++) await chat(gateway.url, "pair");
+    expect([chatHits(lone), chatHits(half)]).toEqual([3, 3]);
   });
 });
 

@@ -77,28 +77,40 @@ describe("two instances sharing the machine's Redis", () => {
   let x: MockUpstream;
   let y: MockUpstream;
   let limited: MockUpstream;
+  let capped: MockUpstream;
+  let open: MockUpstream;
 
   beforeAll(async () => {
     x = await startMock();
     y = await startMock();
     limited = await startMock();
+    capped = await startMock();
+    open = await startMock();
     const config = {
-      model_list: [deployment("shared", "x", x), deployment("shared", "y", y), deployment("limited", "lim", limited, { rpm: 4 })],
+      model_list: [
+        deployment("shared", "x", x),
+        deployment("shared", "y", y),
+        deployment("limited", "lim", limited, { rpm: 4 }),
+        deployment("spill", "capped", capped, { rpm: 3 }),
+        deployment("spill", "open", open),
+      ],
       router_settings: { routing_strategy: "round_robin", num_retries: 0, allowed_fails: 0, cooldown_time: 30, redis_host: "127.0.0.1", redis_port: 6379 },
     };
     // A cooldown must reach the other instance at once (pub/sub), not on the next poll: this
-    // pair polls once a minute. Usage is read on the poll: the other pair polls every 50 ms.
+    // pair polls once a minute. The other pair polls at the default interval (200 ms): an rpm
+    // limit must hold whatever the poll, because requests near the limit are reserved in Redis.
     const slowPoll = { ...ENV, PHAROS_ROUTER_SYNC_MS: "60000" };
+    const defaultPoll = { PHAROS_REDIS_KEY_PREFIX: PREFIX };
     [first, second, firstPolling, secondPolling] = await Promise.all([
       startGateway({ config, env: { ...NO_DB, ...slowPoll } }),
       startGateway({ config, env: { ...NO_DB, ...slowPoll } }),
-      startGateway({ config, env: { ...NO_DB, ...ENV } }),
-      startGateway({ config, env: { ...NO_DB, ...ENV } }),
+      startGateway({ config, env: { ...NO_DB, ...defaultPoll } }),
+      startGateway({ config, env: { ...NO_DB, ...defaultPoll } }),
     ]);
   });
 
   beforeEach(() => {
-    for (const mock of [x, y, limited]) {
+    for (const mock of [x, y, limited, capped, open]) {
       mock.faults.clear();
       mock.resetStats();
     }
@@ -123,16 +135,25 @@ describe("two instances sharing the machine's Redis", () => {
     expect(chatHits(y)).toBeGreaterThanOrEqual(10);
   });
 
-  it("an rpm limit holds across instances", async () => {
+  it("an rpm limit holds across instances under unpaced concurrent bursts from both", async () => {
     await awayFromMinuteEdge(8);
-    const statuses: number[] = [];
-    for (let i = 0; i < 8; i++) {
-      statuses.push((await chat(i % 2 === 0 ? firstPolling.url : secondPolling.url, "limited")).status);
-      await sleep(150);
-    }
-    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(4);
+    // 6 + 6 requests at once, half through each instance (default 200 ms poll): exactly rpm reach the mock.
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => chat(i % 2 === 0 ? firstPolling.url : secondPolling.url, "limited")));
+    const statuses = answers.map((answer) => answer.status);
     expect(chatHits(limited)).toBe(4);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    const refused = answers.filter((answer) => answer.status === 429);
+    expect(refused).toHaveLength(8);
+    for (const answer of refused) expect((answer.body as { error: { message: string } }).error.message).toContain(`lim (${limited.url}/v1) reached its rpm limit (4) for this minute`);
+  });
+
+  it("a capped deployment's burst overflow goes to the group's other deployment", async () => {
+    await awayFromMinuteEdge(8);
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => chat(i % 2 === 0 ? firstPolling.url : secondPolling.url, "spill")));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(16).fill(200));
+    expect(chatHits(capped)).toBe(3);
+    expect(chatHits(open)).toBe(13);
+    expect(answers.filter((answer) => answer.headers.get("x-litellm-model-id") === "capped")).toHaveLength(3);
   });
 });
 

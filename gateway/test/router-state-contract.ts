@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { RouterState } from "../src/state/router-state.ts";
 
 const MINUTE = 60_000;
-/** A fixed instant early in a minute. */
-const T0 = 1_700_000_040_000 - (1_700_000_040_000 % MINUTE) + 5_000;
+/** A fixed instant early in a minute (a state's own clock, where it has one, reads this). */
+export const T0 = 1_700_000_040_000 - (1_700_000_040_000 % MINUTE) + 5_000;
 
 export function routerStateContract(name: string, make: () => Promise<RouterState>): void {
   describe(`${name}: the RouterState contract`, () => {
@@ -41,6 +41,16 @@ export function routerStateContract(name: string, make: () => Promise<RouterStat
       expect(state.usage("d1", T0 + 20)).toMatchObject({ requests: 1, tokens: 120 });
       expect(state.usage("d2", T0 + 20)).toMatchObject({ requests: 1, tokens: 5 });
       expect(state.usage("d1", T0 + MINUTE)).toMatchObject({ requests: 0, tokens: 0 });
+      await state.close();
+    });
+
+    it("counts a request sent below its limits at once or after a reservation, and a deployment without limits at once", async () => {
+      const state = await make();
+      expect(await state.countRequest("d1", { rpm: 10, tpm: 1000 }, T0)).toBe(true);
+      expect(await state.countRequest("d1", { rpm: 10, tpm: undefined }, T0 + 10)).toBe(true);
+      expect(state.countRequest("d2", { rpm: undefined, tpm: undefined }, T0)).toBe(true);
+      expect(state.usage("d1", T0 + 20)).toMatchObject({ requests: 2 });
+      expect(state.usage("d2", T0 + 20)).toMatchObject({ requests: 1 });
       await state.close();
     });
 

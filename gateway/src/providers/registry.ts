@@ -1,6 +1,7 @@
 /**
  * The only switch on provider kind: a model's prefix (`ollama_chat/llama3.2`) picks the adapter,
- * its default api_base, the environment variable that holds its key, and its transport.
+ * its default api_base, the environment variable that holds its key, its transport, and what
+ * the rest of Pharos needs to know about the kind (free local models, the probe path setting).
  */
 import type { ProviderAdapter } from "./provider.ts";
 import { gemini } from "./gemini.ts";
@@ -16,26 +17,36 @@ export interface ProviderEntry {
   readonly apiKeyEnv: string | undefined;
   /** Answered in-process by the mock upstream's code (no network). */
   readonly inProcess: boolean;
+  /** Models run on the operator's own hardware: no per-token list price (spend/pricing.ts). */
+  readonly localModel: boolean;
+  /** The seed's `health_check.endpoint` (e.g. `/api/tags`) replaces the adapter's probe path. */
+  readonly healthCheckEndpoint: boolean;
 }
 
-const entry = (adapter: ProviderAdapter, defaultApiBase: string | undefined, apiKeyEnv: string | undefined, inProcess = false): ProviderEntry => ({
+type EntryOptions = Partial<Omit<ProviderEntry, "adapter">>;
+
+const entry = (adapter: ProviderAdapter, options: EntryOptions): ProviderEntry => ({
   adapter,
-  defaultApiBase,
-  apiKeyEnv,
-  inProcess,
+  defaultApiBase: options.defaultApiBase,
+  apiKeyEnv: options.apiKeyEnv,
+  inProcess: options.inProcess ?? false,
+  localModel: options.localModel ?? false,
+  healthCheckEndpoint: options.healthCheckEndpoint ?? false,
 });
 
 /** The api_base shown for deployments answered in-process (`fake/`, `mock_response`). */
 export const IN_PROCESS_BASE = "http://in-process.invalid";
 
+const OLLAMA = { defaultApiBase: "http://localhost:11434", apiKeyEnv: "OLLAMA_API_KEY", localModel: true, healthCheckEndpoint: true } as const;
+
 const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
-  openai: entry(openAiCompatible("openai", "openai"), "https://api.openai.com/v1", "OPENAI_API_KEY"),
-  hosted_vllm: entry(openAiCompatible("hosted_vllm", "vllm"), undefined, "HOSTED_VLLM_API_KEY"),
-  ollama: entry(ollamaGenerate, "http://localhost:11434", "OLLAMA_API_KEY"),
-  ollama_chat: entry(ollamaChat, "http://localhost:11434", "OLLAMA_API_KEY"),
-  gemini: entry(gemini, "https://generativelanguage.googleapis.com", "GEMINI_API_KEY"),
-  voyage: entry(voyage, "https://api.voyageai.com/v1", "VOYAGE_API_KEY"),
-  fake: entry(openAiCompatible("fake", "pharos.fake"), IN_PROCESS_BASE, undefined, true),
+  openai: entry(openAiCompatible("openai", "openai"), { defaultApiBase: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY" }),
+  hosted_vllm: entry(openAiCompatible("hosted_vllm", "vllm"), { apiKeyEnv: "HOSTED_VLLM_API_KEY", localModel: true }),
+  ollama: entry(ollamaGenerate, OLLAMA),
+  ollama_chat: entry(ollamaChat, OLLAMA),
+  gemini: entry(gemini, { defaultApiBase: "https://generativelanguage.googleapis.com", apiKeyEnv: "GEMINI_API_KEY" }),
+  voyage: entry(voyage, { defaultApiBase: "https://api.voyageai.com/v1", apiKeyEnv: "VOYAGE_API_KEY" }),
+  fake: entry(openAiCompatible("fake", "pharos.fake"), { defaultApiBase: IN_PROCESS_BASE, inProcess: true, localModel: true }),
 };
 
 export const SUPPORTED_PROVIDERS: readonly string[] = Object.keys(PROVIDERS);

@@ -131,7 +131,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
     }
     const timeoutSeconds = params.timeout ?? defaultTimeout;
     const price = priceFor({
-      providerKind: provider.adapter.kind,
+      localModel: provider.localModel,
       upstreamModel,
       inputCostPerToken: params.input_cost_per_token ?? entry.model_info?.input_cost_per_token,
       outputCostPerToken: params.output_cost_per_token ?? entry.model_info?.output_cost_per_token,

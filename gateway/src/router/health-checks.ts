@@ -35,7 +35,7 @@ export function healthCheckSettings(config: RawConfig): HealthCheckSettings {
     probe: {
       timeoutMs: (seed?.health_check_timeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS) * 1000,
       expectedField: seed?.expected_response_field,
-      ollamaPath: seed?.endpoint,
+      endpoint: seed?.endpoint,
     },
   };
 }

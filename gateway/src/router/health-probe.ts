@@ -18,16 +18,14 @@ export interface ProbeOptions {
   readonly timeoutMs: number;
   /** A field the JSON answer must have (the seed's `expected_response_field`, e.g. "models"). */
   readonly expectedField?: string | undefined;
-  /** The seed's `health_check.endpoint` (e.g. "/api/tags"), used for Ollama deployments. */
-  readonly ollamaPath?: string | undefined;
+  /** The seed's `health_check.endpoint` (e.g. "/api/tags"), for providers whose registry entry takes it (Ollama). */
+  readonly endpoint?: string | undefined;
 }
-
-const OLLAMA_KINDS = new Set(["ollama", "ollama_chat"]);
 
 function probeRequest(deployment: Deployment, options: ProbeOptions): UpstreamRequest {
   const request = withExtraHeaders(deployment.adapter.healthProbe(deployment.target), deployment.extraHeaders);
-  const path = options.ollamaPath;
-  if (path === undefined || path === "" || !OLLAMA_KINDS.has(deployment.adapter.kind)) return request;
+  const path = options.endpoint;
+  if (path === undefined || path === "" || !deployment.provider.healthCheckEndpoint) return request;
   return { ...request, path: `${deployment.target.basePath}${path.startsWith("/") ? path : `/${path}`}${deployment.target.baseQuery}` };
 }
 

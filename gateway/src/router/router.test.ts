@@ -5,8 +5,10 @@ import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../config/load.ts";
 import { GatewayError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
+import type { Usage } from "../providers/openai-types.ts";
 import type { Transport } from "../providers/transport.ts";
 import { MemoryRouterState } from "../state/memory-state.ts";
+import type { RateLimits, RouterState } from "../state/router-state.ts";
 import { promptCheck } from "./context-window.ts";
 import { buildDeployments } from "./deployments.ts";
 import type { Deployment } from "./deployments.ts";
@@ -20,13 +22,13 @@ const transport: Transport = {
   close: () => Promise.resolve(),
 };
 
-function setup(yaml: string, health?: { isHealthy(id: string): boolean }) {
+function setup(yaml: string, health?: { isHealthy(id: string): boolean }, state: RouterState = new MemoryRouterState(), random: () => number = () => 0.5) {
   const loaded = parseConfigText(yaml, "test", {});
   const { table, problems } = buildDeployments(loaded.config, {}, { http: () => transport, inProcess: () => transport });
   expect(problems).toEqual([]);
   let now = 1_000_000;
   const events: RouterEvent[] = [];
-  const router = new Router({ table, policy: resolveRoutingPolicy(loaded.config), state: new MemoryRouterState(), clock: () => now, random: () => 0.5, health });
+  const router = new Router({ table, policy: resolveRoutingPolicy(loaded.config), state, clock: () => now, random, health });
   router.events.on((event) => events.push(event));
   return {
     router,
@@ -39,6 +41,12 @@ function setup(yaml: string, health?: { isHealthy(id: string): boolean }) {
 }
 
 const everything = (): boolean => true;
+
+/** A random source that walks through [0, 1) (ties broken differently each time). */
+function cycling(): () => number {
+  let value = 0;
+  return () => (value = (value + 0.377) % 1);
+}
 
 /** An attempt that answers with the deployment id, or throws the scripted error for it. */
 function scripted(errors: Record<string, ErrorCode | undefined>, hits: string[] = []) {
@@ -184,6 +192,117 @@ model_list:
     expect(error.message).toContain("rpm limit (2)");
     advance(60_000);
     (await router.route("g", everything, scripted({}))).finish();
+  });
+
+  it("skips a deployment over its tpm for the current minute, whatever the strategy", async () => {
+    const strategies = ["simple-shuffle", "weighted", "round_robin", "least-busy", "latency-based-routing", "usage-based-routing", "cost-based-routing"];
+    const onlyA = (deployment: Deployment): boolean => deployment.id === "a";
+    const usage = (tokens: number): Usage => ({ prompt_tokens: tokens - 10, completion_tokens: 10, total_tokens: tokens });
+    for (const strategy of strategies) {
+      // a is the preferred pick of every strategy: heavier weight, cheaper, least used.
+      const { router, advance, events } = setup(`
+model_list:
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://a.test/v1", tpm: 100, weight: 1000, input_cost_per_token: 0.000001 }, model_info: { id: a } }
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://b.test/v1", tpm: 1000, weight: 1, input_cost_per_token: 0.001 }, model_info: { id: b } }
+router_settings: { routing_strategy: ${strategy}, routing_strategy_args: { lowest_latency_buffer: 1000 } }
+`,
+        undefined,
+        undefined,
+        cycling(),
+      );
+      // b has used 99.5 % of its tpm, a 99 %: a is still in rotation (usage-based routing prefers it).
+      (await router.route("g", (deployment) => deployment.id === "b", scripted({}))).finish({ usage: usage(995) });
+      (await router.route("g", onlyA, scripted({}))).finish({ usage: usage(99) });
+      const before: string[] = [];
+      for (let i = 0; i < 6; i++) (await router.route("g", everything, scripted({}, before))).finish();
+      expect(before, strategy).toContain("a");
+      (await router.route("g", onlyA, scripted({}))).finish({ usage: usage(20) });
+      const hits: string[] = [];
+      for (let i = 0; i < 8; i++) (await router.route("g", everything, scripted({}, hits))).finish();
+      expect(hits, strategy).toEqual(Array(8).fill("b"));
+      const error = (await router.route("g", onlyA, scripted({})).catch((thrown: unknown) => thrown)) as GatewayError;
+      expect(error.code, strategy).toBe("no_healthy_deployment");
+      expect(error.message).toContain("a (http://a.test/v1) reached its tpm limit (100) for this minute");
+      expect(events.some((event) => event.type === "deployment_rate_limited" && event.limit === "tpm")).toBe(true);
+      // The next minute, a is back.
+      advance(60_000);
+      const after: string[] = [];
+      for (let i = 0; i < 6; i++) (await router.route("g", everything, scripted({}, after))).finish();
+      expect(after, strategy).toContain("a");
+    }
+  });
+
+  it("moves on when the shared state refuses a reservation, and answers 429 naming the limit when nothing is left", async () => {
+    // What the Redis state does near a limit: the reservation is refused and the view shows the limit.
+    const refused = new Set(["a"]);
+    const state = new MemoryRouterState();
+    const reserving: RouterState = Object.assign(Object.create(state) as MemoryRouterState, {
+      countRequest(id: string, limits: RateLimits, now: number): true | Promise<boolean> {
+        if (!refused.has(id)) return state.countRequest(id, limits, now);
+        state.addUsage(id, limits.rpm ?? 0, 0, now);
+        return Promise.resolve(false);
+      },
+    });
+    const { router } = setup(
+      `
+model_list:
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://a.test/v1", rpm: 5 }, model_info: { id: a } }
+  - { model_name: g, litellm_params: { model: openai/m, api_base: "http://b.test/v1", rpm: 50 }, model_info: { id: b } }
+router_settings: { routing_strategy: round_robin }
+`,
+      undefined,
+      reserving,
+    );
+    const hits: string[] = [];
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push(await router.route("g", everything, scripted({}, hits)));
+    expect(hits).toEqual(["b", "b", "b", "b"]);
+    expect(outcomes.map((outcome) => outcome.attemptedRetries)).toEqual([0, 0, 0, 0]);
+    for (const outcome of outcomes) outcome.finish();
+    expect(state.inFlight("a")).toBe(0);
+    expect(state.inFlight("b")).toBe(0);
+    refused.add("b");
+    const error = (await router.route("g", everything, scripted({}, hits)).catch((thrown: unknown) => thrown)) as GatewayError;
+    expect(error.code).toBe("no_healthy_deployment");
+    expect(error.status).toBe(429);
+    expect(error.message).toContain("a (http://a.test/v1) reached its rpm limit (5)");
+    expect(error.message).toContain("b (http://b.test/v1) reached its rpm limit (50)");
+    expect(hits).toHaveLength(4);
+  });
+
+  it("lets exactly one probe through after a cooldown: while it is pending, concurrent requests keep away", async () => {
+    const { router, advance } = setup(`${THREE}router_settings: { routing_strategy: round_robin, num_retries: 0, allowed_fails: 0, cooldown_time: 5 }\n`);
+    const onlyA = (deployment: Deployment): boolean => deployment.id === "a";
+    await router.route("g", onlyA, scripted({ a: "upstream_server_error" })).catch(() => undefined);
+    expect(router.snapshot().find((entry) => entry.deployment.id === "a")?.condition).toBe("cooling");
+    advance(5001);
+    // The probe: the first attempt on a stays pending until we let it answer.
+    let answer!: () => void;
+    const pending = new Promise<void>((resolve) => (answer = resolve));
+    const hits: string[] = [];
+    const held = async (deployment: Deployment): Promise<string> => {
+      hits.push(deployment.id);
+      if (deployment.id === "a" && hits.indexOf("a") === hits.length - 1) await pending;
+      return deployment.id;
+    };
+    const probe = router.route("g", onlyA, held);
+    expect(hits).toEqual(["a"]);
+    // Concurrent requests while the probe decides: none reaches a.
+    const concurrent = await Promise.all(Array.from({ length: 6 }, () => router.route("g", everything, held)));
+    expect(hits.slice(1).sort()).toEqual(["b", "b", "b", "c", "c", "c"]);
+    for (const outcome of concurrent) outcome.finish();
+    // A request only a can serve is told why.
+    const refused = (await router.route("g", onlyA, held).catch((thrown: unknown) => thrown)) as GatewayError;
+    expect(refused.code).toBe("no_healthy_deployment");
+    expect(refused.message).toContain("a (http://a.test/v1) is being probed after its cooldown");
+    expect(hits.filter((id) => id === "a")).toHaveLength(1);
+    // The probe succeeds: a is back in full rotation.
+    answer();
+    (await probe).finish();
+    expect(router.snapshot().find((entry) => entry.deployment.id === "a")?.condition).toBe("healthy");
+    const after: string[] = [];
+    for (let i = 0; i < 3; i++) (await router.route("g", everything, scripted({}, after))).finish();
+    expect(after).toContain("a");
   });
 
   it("skips deployments its health checks took out", async () => {

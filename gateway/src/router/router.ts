@@ -1,7 +1,8 @@
 /**
  * The router: the one entry point for picking deployments, retrying and falling back.
  *
- *   route(group) → pick (strategy over the deployments that may take traffic now) → attempt
+ *   route(group) → pick (strategy over the deployments that may take traffic now) → count it
+ *     against rpm (shared state near a limit: reserved first; refused → pick again) → attempt
  *     ├─ success: latency recorded, half-open probe closed; the caller calls finish() when the
  *     │           response is complete (in-flight slot released, tokens counted)
  *     └─ failure: cooldown policy (count, maybe cool) → retry policy (again, preferably on
@@ -243,12 +244,22 @@ export class Router {
     const stream = options.stream === true;
     let tried = NOTHING;
     let retries = 0;
+    let refusals = 0;
     let lastError: GatewayError | undefined;
     while (true) {
       const now = this.clock();
       const deployment = this.pick(group, candidates, tried, now, stream);
       if (deployment === undefined) throw lastError ?? this.noHealthyDeployment(group, candidates, now);
-      const probing = this.beginAttempt(deployment, now);
+      const probing = this.beginAttempt(deployment);
+      // Counted against its rpm; near its limits (shared state) reserved first, and maybe refused.
+      const admitted = this.state.countRequest(deployment.id, deployment, now);
+      if (admitted !== true && !(await admitted)) {
+        this.state.release(deployment.id);
+        if (probing) this.halfOpen.get(deployment.id)!.probing = false;
+        // The state now shows it at its limit, so the next pick skips it (bounded all the same).
+        if (++refusals > candidates.length) throw lastError ?? this.noHealthyDeployment(group, candidates, this.clock());
+        continue;
+      }
       const started = performance.now();
       let value: T;
       try {
@@ -348,10 +359,9 @@ export class Router {
     return pool.length === 1 ? pool[0] : (this.strategy(pool, stats, this.random) ?? pool[0]);
   }
 
-  /** Takes an in-flight slot, counts the request for rpm; returns true for a half-open probe. */
-  private beginAttempt(deployment: Deployment, now: number): boolean {
+  /** Takes an in-flight slot; returns true for a half-open probe (others keep away until it decides). */
+  private beginAttempt(deployment: Deployment): boolean {
     this.state.acquire(deployment.id);
-    this.state.addUsage(deployment.id, 1, 0, now);
     const halfOpen = this.halfOpen.get(deployment.id);
     if (halfOpen === undefined) return false;
     halfOpen.probing = true;

@@ -36,7 +36,7 @@ health_check: { endpoint: /api/tags, expected_response_field: models, unhealthy_
     expect(policy.fallbacks.general.get("ollama/llama3.2")).toEqual(["ollama/mistral"]);
     expect(policy.retry).toEqual({ numRetries: 1, retryPolicy: { TimeoutError: 0 }, minDelayMs: 500 });
     const health = healthCheckSettings(loaded.config);
-    expect(health).toMatchObject({ enabled: true, intervalMs: 30_000, thresholds: { unhealthy: 3, healthy: 2 }, probe: { ollamaPath: "/api/tags", expectedField: "models" } });
+    expect(health).toMatchObject({ enabled: true, intervalMs: 30_000, thresholds: { unhealthy: 3, healthy: 2 }, probe: { endpoint: "/api/tags", expectedField: "models" } });
   });
 
   it("reads router_settings as seed 002 writes them; router_settings wins over litellm_settings", () => {

@@ -3,7 +3,7 @@ import { builtInPrice, costOf, priceFor } from "./pricing.ts";
 
 describe("pricing", () => {
   it("prefers the deployment's own prices", () => {
-    expect(priceFor({ providerKind: "openai", upstreamModel: "gpt-4o", inputCostPerToken: 1e-6, outputCostPerToken: undefined })).toEqual({ inputPerToken: 1e-6, outputPerToken: 0, source: "config" });
+    expect(priceFor({ localModel: false, upstreamModel: "gpt-4o", inputCostPerToken: 1e-6, outputCostPerToken: undefined })).toEqual({ inputPerToken: 1e-6, outputPerToken: 0, source: "config" });
   });
 
   it("matches the built-in table by longest prefix", () => {
@@ -13,8 +13,8 @@ describe("pricing", () => {
   });
 
   it("makes local providers free and unknown cloud models 0 with source unknown", () => {
-    expect(priceFor({ providerKind: "ollama_chat", upstreamModel: "gpt-4o", inputCostPerToken: undefined, outputCostPerToken: undefined }).source).toBe("local");
-    expect(priceFor({ providerKind: "openai", upstreamModel: "mystery", inputCostPerToken: undefined, outputCostPerToken: undefined })).toEqual({ inputPerToken: 0, outputPerToken: 0, source: "unknown" });
+    expect(priceFor({ localModel: true, upstreamModel: "gpt-4o", inputCostPerToken: undefined, outputCostPerToken: undefined }).source).toBe("local");
+    expect(priceFor({ localModel: false, upstreamModel: "mystery", inputCostPerToken: undefined, outputCostPerToken: undefined })).toEqual({ inputPerToken: 0, outputPerToken: 0, source: "unknown" });
   });
 
   it("costs usage", () => {

@@ -14,16 +14,14 @@ export interface Price {
   readonly source: "config" | "built-in" | "local" | "unknown";
 }
 
-/** Providers that run on the operator's own hardware: no per-token price. */
-const LOCAL_PROVIDERS = new Set(["ollama", "ollama_chat", "hosted_vllm", "fake"]);
-
 export function builtInPrice(model: string): Price | undefined {
   const known = knownModel(model);
   return known === undefined ? undefined : { inputPerToken: known.inputPerToken, outputPerToken: known.outputPerToken, source: "built-in" };
 }
 
 export interface PriceInputs {
-  readonly providerKind: string;
+  /** The provider runs models on the operator's own hardware (its registry entry's `localModel`). */
+  readonly localModel: boolean;
   readonly upstreamModel: string;
   readonly inputCostPerToken: number | undefined;
   readonly outputCostPerToken: number | undefined;
@@ -33,7 +31,7 @@ export function priceFor(inputs: PriceInputs): Price {
   if (inputs.inputCostPerToken !== undefined || inputs.outputCostPerToken !== undefined) {
     return { inputPerToken: inputs.inputCostPerToken ?? 0, outputPerToken: inputs.outputCostPerToken ?? 0, source: "config" };
   }
-  if (LOCAL_PROVIDERS.has(inputs.providerKind)) return { inputPerToken: 0, outputPerToken: 0, source: "local" };
+  if (inputs.localModel) return { inputPerToken: 0, outputPerToken: 0, source: "local" };
   return builtInPrice(inputs.upstreamModel) ?? { inputPerToken: 0, outputPerToken: 0, source: "unknown" };
 }
 

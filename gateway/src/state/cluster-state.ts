@@ -14,7 +14,7 @@ import { sendToWorker } from "../ipc.ts";
 import type { Worker } from "node:cluster";
 import { MemoryRouterState } from "./memory-state.ts";
 import { minuteOf } from "./router-state.ts";
-import type { Cooldown, MinuteUsage, RemoteCooldownListener, RouterState } from "./router-state.ts";
+import type { Cooldown, MinuteUsage, RateLimits, RemoteCooldownListener, RouterState } from "./router-state.ts";
 
 export type RouterSyncPayload =
   | { readonly t: "cooldown"; readonly id: string; readonly until: number; readonly reason: string }
@@ -163,6 +163,12 @@ export class ClusterRouterState implements RouterState {
       entry[1] += tokens;
     }
     this.flushTimer ??= setTimeout(() => this.flushUsage(), this.options.flushDelayMs ?? 10);
+  }
+
+  /** Counted like any usage: siblings learn it within the IPC batch (no reservation through the primary). */
+  countRequest(deploymentId: string, _limits: RateLimits, now: number): true {
+    this.addUsage(deploymentId, 1, 0, now);
+    return true;
   }
 
   private flushUsage(): void {

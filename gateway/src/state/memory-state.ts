@@ -2,7 +2,7 @@
  * RouterState in one process: plain maps. Also the local view the Redis state builds on.
  */
 import { minuteOf } from "./router-state.ts";
-import type { Cooldown, MinuteUsage, RemoteCooldownListener, RouterState } from "./router-state.ts";
+import type { Cooldown, MinuteUsage, RateLimits, RemoteCooldownListener, RouterState } from "./router-state.ts";
 
 interface Counter {
   count: number;
@@ -69,6 +69,12 @@ export class MemoryRouterState implements RouterState {
     if (cell === undefined || cell.minute !== minute) this.usageCells.set(deploymentId, (cell = { minute, requests: 0, tokens: 0 }));
     cell.requests += requests;
     cell.tokens += tokens;
+  }
+
+  /** One process: the router's pick already checked the limits against exact counts (always `true`). */
+  countRequest(deploymentId: string, _limits: RateLimits, now: number): true | Promise<boolean> {
+    this.addUsage(deploymentId, 1, 0, now);
+    return true;
   }
 
   inFlight(deploymentId: string): number {

@@ -8,11 +8,17 @@
  * - failure counters are INCRemented with the window as TTL; the reply (the count across
  *   instances) may cool the deployment after the fact;
  * - per-minute usage is batched (one pipeline every few ms) and read back on the poll, and each
- *   reply refreshes the view, so rpm/tpm limits hold across instances to within one poll;
+ *   reply refreshes the view (usage-based routing, the skip of deployments at their limits);
+ * - requests to deployments with rpm/tpm limits are counted against the limit in Redis before
+ *   they are sent (lease-policy.ts): from a lease of a few requests granted in the background
+ *   batch (no round trip), else reserved one by one with a Lua script (one round trip, only
+ *   when the instance holds no lease: near the limit, or at the start of a burst);
  * - in-flight counts (for least-busy) are published per instance on the poll, with a TTL, so a
  *   crashed instance's counts expire.
- * When Redis is unreachable every write is skipped, the view keeps serving from local state,
- * the pool logs the outage once, and the next poll after Redis returns resynchronises.
+ * When Redis is unreachable every write is skipped, the view keeps serving from local state
+ * (requests to rate-limited deployments are then admitted on the local view, as without
+ * reservations, and counted in Redis once it is back), the pool logs the outage once, and the
+ * next poll after Redis returns resynchronises.
  */
 import { randomUUID } from "node:crypto";
 import type * as IoRedis from "ioredis";
@@ -24,9 +30,10 @@ import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
 import { errorClasses } from "../config/schema.ts";
 import type { RedisPool } from "../stores/redis.ts";
+import { hasLimits, leaseChange, leaseTarget } from "./lease-policy.ts";
 import { MemoryRouterState } from "./memory-state.ts";
 import { minuteOf } from "./router-state.ts";
-import type { Cooldown, MinuteUsage, RemoteCooldownListener, RouterState } from "./router-state.ts";
+import type { Cooldown, MinuteUsage, RateLimits, RemoteCooldownListener, RouterState } from "./router-state.ts";
 
 export interface RedisStateOptions {
   readonly pool: RedisPool;
@@ -39,20 +46,80 @@ export interface RedisStateOptions {
   readonly syncIntervalMs?: number;
   /** Milliseconds usage increments wait to be batched (default 20). */
   readonly flushDelayMs?: number;
+  /** Epoch milliseconds for the background work (polls, leases); the router passes its own `now`. */
+  readonly clock?: () => number;
 }
 
 interface UsageView {
-  minute: number;
-  /** Totals across instances, as last read from Redis. */
+  readonly id: string;
+  readonly minute: number;
+  /** Totals across instances, as last read from Redis (requests include every instance's lease). */
   sharedRequests: number;
   sharedTokens: number;
+  /** Which write sharedRequests reflects (rate-limited deployments: the lease script counts them). */
+  version: number;
   /** Ours, not yet sent. */
   unsentRequests: number;
   unsentTokens: number;
   /** Ours, sent and not yet acknowledged. */
   unackedRequests: number;
   unackedTokens: number;
+  /** Rate-limited deployments: requests granted to this instance and not used yet. */
+  leased: number;
+  /** Requests asked for as lease, not answered yet. */
+  leaseAsked: number;
 }
+
+/** This instance's traffic to a rate-limited deployment (across minutes). */
+interface Traffic {
+  readonly limits: RateLimits;
+  /** Requests since the last poll. */
+  sent: number;
+  /** Decaying peak of requests per poll interval. */
+  peak: number;
+  /** Recent tokens per request (0 until a response reported usage). */
+  tokensPerRequest: number;
+}
+
+/** [granted (negative: given back), requests counted this minute, tokens, version] */
+type LeaseReply = [number, number, number, number];
+
+interface LeaseCommands {
+  pharosLease(key: string, deploymentId: string, want: number, rpm: number, tpm: number, ttlSeconds: number, force: number): Promise<LeaseReply>;
+}
+
+/**
+ * Grants up to `want` requests of the minute's counter within rpm (none once the tokens reached
+ * tpm); a negative `want` gives requests back; `force` counts without checking (requests sent
+ * while Redis was unreachable). Every change bumps the version, so views keep the newest count.
+ */
+const LEASE_SCRIPT = `
+local r = ARGV[1] .. '|r'
+local count = tonumber(redis.call('HGET', KEYS[1], r) or '0')
+local tokens = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '|t') or '0')
+local version = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '|v') or '0')
+local want = tonumber(ARGV[2])
+local rpm = tonumber(ARGV[3])
+local tpm = tonumber(ARGV[4])
+local granted = want
+if want > 0 and ARGV[6] ~= '1' then
+  if tpm >= 0 and tokens >= tpm then
+    granted = 0
+  elseif rpm >= 0 then
+    granted = math.max(0, math.min(want, rpm - count))
+  end
+end
+if granted ~= 0 then
+  count = redis.call('HINCRBY', KEYS[1], r, granted)
+  version = redis.call('HINCRBY', KEYS[1], ARGV[1] .. '|v', 1)
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+end
+return {granted, count, tokens, version}
+`;
+/** No limit, in the script's arguments. */
+const NO_LIMIT = -1;
+/** The decaying peak of requests per interval loses this share each poll without traffic. */
+const PEAK_DECAY = 0.8;
 
 interface CooldownMessage {
   readonly id: string;
@@ -99,15 +166,21 @@ export class RedisRouterState implements RouterState {
   private readonly pool: RedisPool;
   private readonly logger: Logger;
   private readonly options: RedisStateOptions;
+  private readonly clock: () => number;
   private readonly channel: string;
   private readonly listeners: RemoteCooldownListener[] = [];
   private readonly usageViews = new Map<string, UsageView>();
-  private readonly dirtyUsage = new Set<string>();
+  /** Views with usage not sent yet (an earlier minute's too: it still goes to that minute's key). */
+  private readonly dirtyUsage = new Set<UsageView>();
+  private readonly traffic = new Map<string, Traffic>();
+  /** Connections the lease script is defined on. */
+  private readonly leaseClients = new WeakSet<Redis>();
   private othersInFlight = new Map<string, number>();
   private otherInstances: string[] = [];
   private lastSyncOk = 0;
   private lastInFlightWrite = "";
   private subscriber: Redis | undefined;
+  private pinned: Redis | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
@@ -115,6 +188,7 @@ export class RedisRouterState implements RouterState {
 
   constructor(options: RedisStateOptions) {
     this.options = options;
+    this.clock = options.clock ?? Date.now;
     this.pool = options.pool;
     this.logger = options.logger.child({ component: "router-state" });
     this.channel = `${options.pool.settings.keyPrefix}router:events`;
@@ -177,21 +251,34 @@ export class RedisRouterState implements RouterState {
 
   // -- usage ----------------------------------------------------------------------------------
 
+  /**
+   * The connection for the view's commands (usage, leases, reservations, polls): always the same
+   * one while it is up, so their replies arrive in the order Redis ran them and a count read
+   * never overtakes the lease it already includes.
+   */
+  private viewClient(): Redis | undefined {
+    if (this.pinned?.status !== "ready") this.pinned = this.pool.client();
+    return this.pinned;
+  }
+
+  /** The deployment's view of `minute`; a minute older than the one viewed gets a view of its own, not kept. */
   private view(deploymentId: string, minute: number): UsageView {
     let view = this.usageViews.get(deploymentId);
     if (view === undefined || view.minute !== minute) {
-      view = { minute, sharedRequests: 0, sharedTokens: 0, unsentRequests: 0, unsentTokens: 0, unackedRequests: 0, unackedTokens: 0 };
-      this.usageViews.set(deploymentId, view);
+      const fresh: UsageView = { id: deploymentId, minute, sharedRequests: 0, sharedTokens: 0, version: 0, unsentRequests: 0, unsentTokens: 0, unackedRequests: 0, unackedTokens: 0, leased: 0, leaseAsked: 0 };
+      if (view !== undefined && view.minute > minute) return fresh;
+      this.usageViews.set(deploymentId, (view = fresh));
     }
     return view;
   }
 
+  /** Requests sent (a lease not used yet is not), tokens used: this minute, all instances. */
   usage(deploymentId: string, now: number): MinuteUsage {
     if (!this.options.shareUsage) return this.local.usage(deploymentId, now);
     const view = this.usageViews.get(deploymentId);
     if (view === undefined || view.minute !== minuteOf(now)) return { requests: 0, tokens: 0 };
     return {
-      requests: view.sharedRequests + view.unsentRequests + view.unackedRequests,
+      requests: view.sharedRequests - view.leased + view.unsentRequests + view.unackedRequests,
       tokens: view.sharedTokens + view.unsentTokens + view.unackedTokens,
     };
   }
@@ -204,42 +291,138 @@ export class RedisRouterState implements RouterState {
     const view = this.view(deploymentId, minuteOf(now));
     view.unsentRequests += requests;
     view.unsentTokens += tokens;
-    this.dirtyUsage.add(deploymentId);
+    if (tokens > 0 && requests === 0) {
+      const traffic = this.traffic.get(deploymentId);
+      if (traffic !== undefined) traffic.tokensPerRequest = traffic.tokensPerRequest === 0 ? tokens : traffic.tokensPerRequest * 0.8 + tokens * 0.2;
+    }
+    this.dirtyUsage.add(view);
     this.flushTimer ??= setTimeout(() => this.flushUsage(), this.options.flushDelayMs ?? 20);
+  }
+
+  countRequest(deploymentId: string, limits: RateLimits, now: number): true | Promise<boolean> {
+    if (!this.options.shareUsage || !hasLimits(limits)) {
+      this.addUsage(deploymentId, 1, 0, now);
+      return true;
+    }
+    let traffic = this.traffic.get(deploymentId);
+    if (traffic === undefined) this.traffic.set(deploymentId, (traffic = { limits: { rpm: limits.rpm, tpm: limits.tpm }, sent: 0, peak: 0, tokensPerRequest: 0 }));
+    traffic.sent += 1;
+    const view = this.view(deploymentId, minuteOf(now));
+    this.flushTimer ??= setTimeout(() => this.flushUsage(), this.options.flushDelayMs ?? 20);
+    if (view.leased > 0) {
+      // Granted by Redis beforehand (within the limit): no round trip.
+      view.leased -= 1;
+      return true;
+    }
+    const client = this.viewClient();
+    if (client === undefined) {
+      // Redis is unreachable: admitted on the local view, counted in Redis once it is back.
+      view.unsentRequests += 1;
+      this.dirtyUsage.add(view);
+      return true;
+    }
+    return this.reserve(client, deploymentId, view, limits);
+  }
+
+  /** Reserves one request in Redis (the instance holds no lease). */
+  private async reserve(client: Redis, deploymentId: string, view: UsageView, limits: RateLimits): Promise<boolean> {
+    view.unackedRequests += 1;
+    let reply: LeaseReply;
+    try {
+      reply = await this.leaseCommand(client, deploymentId, view.minute, 1, limits, false);
+    } catch (error) {
+      // Redis failed to answer: admitted on the local view (as while it is unreachable).
+      view.unackedRequests -= 1;
+      view.unsentRequests += 1;
+      this.dirtyUsage.add(view);
+      this.debug(error);
+      return true;
+    }
+    view.unackedRequests -= 1;
+    this.applyCount(view, reply);
+    return reply[0] > 0;
+  }
+
+  private leaseCommand(client: Redis, deploymentId: string, minute: number, want: number, limits: RateLimits, force: boolean): Promise<LeaseReply> {
+    if (!this.leaseClients.has(client)) {
+      client.defineCommand("pharosLease", { numberOfKeys: 1, lua: LEASE_SCRIPT });
+      this.leaseClients.add(client);
+    }
+    return (client as unknown as LeaseCommands).pharosLease(usageKey(minute), deploymentId, want, limits.rpm ?? NO_LIMIT, limits.tpm ?? NO_LIMIT, USAGE_TTL_SECONDS, force ? 1 : 0);
+  }
+
+  /** A count from the lease script: kept when it is newer than what the view holds. */
+  private applyCount(view: UsageView, reply: LeaseReply): void {
+    const [, requests, tokens, version] = reply;
+    if (version > view.version) {
+      view.version = version;
+      view.sharedRequests = requests;
+    } else if (version === view.version) {
+      view.sharedRequests = Math.max(view.sharedRequests, requests);
+    }
+    view.sharedTokens = Math.max(view.sharedTokens, tokens);
   }
 
   private flushUsage(): void {
     this.flushTimer = undefined;
-    const client = this.pool.client();
-    if (client === undefined || this.dirtyUsage.size === 0) return; // kept as unsent: still counted locally
+    const client = this.viewClient();
+    if (client === undefined) return; // kept as unsent: still counted locally
+    this.sendUsage(client);
+    this.adjustLeases(client, this.clock());
+  }
+
+  private sendUsage(client: Redis): void {
+    if (this.dirtyUsage.size === 0) return;
     const pipeline = client.pipeline();
-    const sent: Array<{ view: UsageView; requests: number; tokens: number }> = [];
-    for (const id of this.dirtyUsage) {
-      const view = this.usageViews.get(id);
-      if (view === undefined) continue;
+    const sent: Array<{ view: UsageView; requests: number; tokens: number; requestsAt: number; tokensAt: number }> = [];
+    let commands = 0;
+    for (const view of this.dirtyUsage) {
+      const id = view.id;
       const requests = view.unsentRequests;
       const tokens = view.unsentTokens;
       view.unsentRequests = 0;
       view.unsentTokens = 0;
-      view.unackedRequests += requests;
-      view.unackedTokens += tokens;
+      const traffic = this.traffic.get(id);
       const key = usageKey(view.minute);
-      pipeline.hincrby(key, `${id}|r`, requests).hincrby(key, `${id}|t`, tokens).expire(key, USAGE_TTL_SECONDS);
-      sent.push({ view, requests, tokens });
+      if (traffic !== undefined && requests > 0) {
+        // Sent while Redis was unreachable: counted by the lease script (it keeps the count's version).
+        view.unackedRequests += requests;
+        this.leaseCommand(client, id, view.minute, requests, traffic.limits, true)
+          .then((reply) => {
+            view.unackedRequests -= requests;
+            this.applyCount(view, reply);
+          })
+          .catch((error: unknown) => {
+            view.unackedRequests -= requests;
+            view.unsentRequests += requests;
+            this.dirtyUsage.add(view);
+            this.debug(error);
+          });
+      }
+      if (traffic === undefined) {
+        view.unackedRequests += requests;
+        pipeline.hincrby(key, `${id}|r`, requests);
+      }
+      view.unackedTokens += tokens;
+      pipeline.hincrby(key, `${id}|t`, tokens).expire(key, USAGE_TTL_SECONDS);
+      const plain = traffic === undefined;
+      sent.push({ view, requests: plain ? requests : 0, tokens, requestsAt: plain ? commands : -1, tokensAt: plain ? commands + 1 : commands });
+      commands += plain ? 3 : 2;
     }
     this.dirtyUsage.clear();
+    if (sent.length === 0) return;
     pipeline
       .exec()
       .then((results) => {
-        sent.forEach((entry, index) => {
+        for (const entry of sent) {
           const { view } = entry;
           view.unackedRequests -= entry.requests;
           view.unackedTokens -= entry.tokens;
-          const requests = results?.[index * 3]?.[1];
-          const tokens = results?.[index * 3 + 1]?.[1];
+          const requests = results?.[entry.requestsAt]?.[1];
+          const tokens = results?.[entry.tokensAt]?.[1];
           if (typeof requests === "number") view.sharedRequests = Math.max(view.sharedRequests, requests);
           if (typeof tokens === "number") view.sharedTokens = Math.max(view.sharedTokens, tokens);
-        });
+        }
       })
       .catch((error: unknown) => {
         for (const entry of sent) {
@@ -250,6 +433,45 @@ export class RedisRouterState implements RouterState {
         }
         this.debug(error);
       });
+  }
+
+  /** Tops leases up to what recent traffic needs, or gives back what is no longer needed (lease-policy.ts). */
+  private adjustLeases(client: Redis, now: number): void {
+    if (this.traffic.size === 0 || this.closed) return;
+    const minute = minuteOf(now);
+    const instances = this.otherInstances.length + 1;
+    for (const [id, traffic] of this.traffic) {
+      const view = this.view(id, minute);
+      const target = leaseTarget({
+        rpm: traffic.limits.rpm,
+        tpm: traffic.limits.tpm,
+        granted: view.sharedRequests + view.unsentRequests + view.unackedRequests,
+        tokens: view.sharedTokens + view.unsentTokens + view.unackedTokens,
+        leased: view.leased,
+        instances,
+        requestsPerInterval: Math.max(traffic.peak, traffic.sent),
+        tokensPerRequest: traffic.tokensPerRequest,
+      });
+      const change = leaseChange(target, view.leased, view.leaseAsked);
+      if (change === 0) continue;
+      // Given back at once (never used again); asked for until the answer arrives.
+      if (change < 0) view.leased += change;
+      else view.leaseAsked += change;
+      this.leaseCommand(client, id, minute, change, traffic.limits, false)
+        .then((reply) => {
+          if (change > 0) {
+            view.leaseAsked -= change;
+            view.leased += reply[0];
+          }
+          this.applyCount(view, reply);
+        })
+        .catch((error: unknown) => {
+          // Not granted; or not given back, so still ours to use.
+          if (change > 0) view.leaseAsked -= change;
+          else view.leased -= change;
+          this.debug(error);
+        });
+    }
   }
 
   // -- in flight ------------------------------------------------------------------------------
@@ -306,7 +528,7 @@ export class RedisRouterState implements RouterState {
       return;
     }
     if (!isCooldownMessage(message) || message.from === this.instanceId) return;
-    this.learnCooldown(message.id, { until: message.until, reason: message.reason }, Date.now());
+    this.learnCooldown(message.id, { until: message.until, reason: message.reason }, this.clock());
   }
 
   /** One poll: cooldowns, usage of this minute, in-flight counts of the other instances. */
@@ -321,16 +543,22 @@ export class RedisRouterState implements RouterState {
   }
 
   private async runSync(): Promise<void> {
-    const now = Date.now();
-    const client = this.pool.client();
+    const now = this.clock();
+    const client = this.viewClient();
     if (client === undefined) {
       if (now - this.lastSyncOk > INSTANCE_STALE_MS) this.othersInFlight = new Map();
       return;
     }
     const minute = minuteOf(now);
+    this.decayTraffic();
+    // Usage counted while Redis was unreachable goes out now, not only with the next request.
+    if (this.dirtyUsage.size > 0 && this.flushTimer === undefined) this.flushUsage();
+    else this.adjustLeases(client, now);
     const pipeline = client.pipeline().hgetall(COOLDOWNS_KEY);
     if (this.options.shareUsage) pipeline.hgetall(usageKey(minute));
     const others = this.otherInstances;
+    // Instances register on every poll: least-busy reads their in-flight counts, rate limits their number.
+    const registered = this.options.shareInFlight || this.options.shareUsage;
     if (this.options.shareInFlight) {
       const mine = `router:inflight:${this.instanceId}`;
       const snapshot = [...this.local.localInFlight()].filter(([, count]) => count > 0);
@@ -341,24 +569,35 @@ export class RedisRouterState implements RouterState {
         pipeline.pexpire(mine, INSTANCE_STALE_MS);
         this.lastInFlightWrite = text;
       }
-      pipeline.zadd(INSTANCES_KEY, now, this.instanceId).zremrangebyscore(INSTANCES_KEY, "-inf", now - COOLDOWN_SWEEP_MS).zrangebyscore(INSTANCES_KEY, now - INSTANCE_STALE_MS, "+inf");
-      for (const other of others) pipeline.hgetall(`router:inflight:${other}`);
     }
+    if (registered) pipeline.zadd(INSTANCES_KEY, now, this.instanceId).zremrangebyscore(INSTANCES_KEY, "-inf", now - COOLDOWN_SWEEP_MS).zrangebyscore(INSTANCES_KEY, now - INSTANCE_STALE_MS, "+inf");
+    if (this.options.shareInFlight) for (const other of others) pipeline.hgetall(`router:inflight:${other}`);
     const results = await pipeline.exec();
     if (results === null) return;
     this.lastSyncOk = now;
     this.applyCooldowns(results[0]?.[1], now, client);
     if (this.options.shareUsage) this.applyUsage(results[1]?.[1], minute);
+    if (!registered) return;
+    const inFlightReads = this.options.shareInFlight ? others.length : 0;
+    const tail = results.slice(results.length - inFlightReads - 1);
+    const instances = tail[0]?.[1];
+    if (Array.isArray(instances)) this.otherInstances = instances.filter((id): id is string => typeof id === "string" && id !== this.instanceId);
     if (this.options.shareInFlight) {
-      const tail = results.slice(results.length - others.length - 1);
-      const instances = tail[0]?.[1];
       const counts = new Map<string, number>();
       tail.slice(1).forEach(([error, value]) => {
         if (error !== null || value === null || typeof value !== "object") return;
         for (const [id, count] of Object.entries(value as Record<string, string>)) counts.set(id, (counts.get(id) ?? 0) + Number(count));
       });
       this.othersInFlight = counts;
-      if (Array.isArray(instances)) this.otherInstances = instances.filter((id): id is string => typeof id === "string" && id !== this.instanceId);
+    }
+  }
+
+  /** One poll interval ends: each rate-limited deployment's recent peak of requests per interval. */
+  private decayTraffic(): void {
+    for (const traffic of this.traffic.values()) {
+      const decayed = traffic.peak * PEAK_DECAY;
+      traffic.peak = traffic.sent >= decayed ? traffic.sent : decayed < 0.25 ? 0 : decayed;
+      traffic.sent = 0;
     }
   }
 
@@ -375,15 +614,40 @@ export class RedisRouterState implements RouterState {
 
   private applyUsage(value: unknown, minute: number): void {
     if (value === null || typeof value !== "object") return;
-    for (const [field, text] of Object.entries(value as Record<string, string>)) {
+    const fields = value as Record<string, string>;
+    for (const [field, text] of Object.entries(fields)) {
       const bar = field.lastIndexOf("|");
       if (bar <= 0) continue;
-      const view = this.view(field.slice(0, bar), minute);
+      const id = field.slice(0, bar);
+      const view = this.view(id, minute);
       const amount = Number(text);
       if (!Number.isFinite(amount)) continue;
-      if (field.endsWith("|r")) view.sharedRequests = Math.max(view.sharedRequests, amount);
-      else view.sharedTokens = Math.max(view.sharedTokens, amount);
+      const kind = field.slice(bar + 1);
+      if (kind === "t") view.sharedTokens = Math.max(view.sharedTokens, amount);
+      if (kind !== "r") continue;
+      // A versioned count (rate-limited deployments) may go down: leases given back.
+      const version = Number(fields[`${id}|v`] ?? 0);
+      if (version > view.version) {
+        view.version = version;
+        view.sharedRequests = amount;
+      } else if (version === view.version) {
+        view.sharedRequests = Math.max(view.sharedRequests, amount);
+      }
     }
+  }
+
+  /** A closing instance's unused leases go back, so the others may use them this minute. */
+  private async giveBackLeases(client: Redis): Promise<void> {
+    const minute = minuteOf(this.clock());
+    const returns: Array<Promise<unknown>> = [];
+    for (const [id, traffic] of this.traffic) {
+      const view = this.usageViews.get(id);
+      if (view === undefined || view.minute !== minute || view.leased === 0) continue;
+      const amount = view.leased;
+      view.leased = 0;
+      returns.push(this.leaseCommand(client, id, minute, -amount, traffic.limits, false).catch((error: unknown) => this.debug(error)));
+    }
+    await Promise.all(returns);
   }
 
   private fire(pipeline: ChainableCommander): void {
@@ -401,7 +665,8 @@ export class RedisRouterState implements RouterState {
       clearTimeout(this.flushTimer);
       this.flushUsage();
     }
-    const client = this.pool.client();
+    const client = this.viewClient();
+    if (client !== undefined) await this.giveBackLeases(client);
     if (client !== undefined && this.options.shareInFlight) {
       await client
         .pipeline()

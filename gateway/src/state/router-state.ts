@@ -4,9 +4,14 @@
  * memory-state.ts (one process, the default) and redis-state.ts (every instance sharing Redis).
  *
  * Every read is synchronous and local (the hot path never waits on the network); writes apply
- * locally at once and reach other instances in the background. Times are epoch milliseconds
+ * locally at once and reach other instances in the background. The one exception is a request
+ * to a deployment near its rpm/tpm limit when the state is shared through Redis: it is reserved
+ * there first (countRequest), so the limit holds across instances. Times are epoch milliseconds
  * (`Date.now()`), the one clock instances share.
  */
+import type { RateLimits } from "./lease-policy.ts";
+
+export type { RateLimits } from "./lease-policy.ts";
 
 export interface Cooldown {
   /** Epoch milliseconds when the cooldown ends. */
@@ -38,6 +43,13 @@ export interface RouterState {
   clearFailures(deploymentId: string): void;
   usage(deploymentId: string, now: number): MinuteUsage;
   addUsage(deploymentId: string, requests: number, tokens: number, now: number): void;
+  /**
+   * Counts one request sent to the deployment this minute (as addUsage(id, 1, 0, now)). `true`:
+   * send it now. A Promise when it must first be reserved in the shared store (the deployment
+   * is near its limits): `false` means the limit is reached — the request was not counted and
+   * usage() now shows the deployment at its limit, so the next pick skips it.
+   */
+  countRequest(deploymentId: string, limits: RateLimits, now: number): true | Promise<boolean>;
   /** Requests in flight on the deployment (all instances when shared). */
   inFlight(deploymentId: string): number;
   acquire(deploymentId: string): void;
