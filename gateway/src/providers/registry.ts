@@ -3,6 +3,7 @@
  * its default api_base, the environment variable that holds its key, its transport, and what
  * the rest of Pharos needs to know about the kind (free local models, the probe path setting).
  */
+import type { LitellmParams } from "../config/schema.ts";
 import type { ProviderAdapter } from "./provider.ts";
 import { gemini } from "./gemini.ts";
 import { ollamaChat, ollamaGenerate } from "./ollama.ts";
@@ -21,6 +22,8 @@ export interface ProviderEntry {
   readonly localModel: boolean;
   /** The seed's `health_check.endpoint` (e.g. `/api/tags`) replaces the adapter's probe path. */
   readonly healthCheckEndpoint: boolean;
+  /** Provider-specific litellm_params that become request defaults of this kind's deployments (Ollama's keep_alive). */
+  readonly requestDefaultParams: readonly (keyof LitellmParams)[];
 }
 
 type EntryOptions = Partial<Omit<ProviderEntry, "adapter">>;
@@ -32,12 +35,13 @@ const entry = (adapter: ProviderAdapter, options: EntryOptions): ProviderEntry =
   inProcess: options.inProcess ?? false,
   localModel: options.localModel ?? false,
   healthCheckEndpoint: options.healthCheckEndpoint ?? false,
+  requestDefaultParams: options.requestDefaultParams ?? [],
 });
 
 /** The api_base shown for deployments answered in-process (`fake/`, `mock_response`). */
 export const IN_PROCESS_BASE = "http://in-process.invalid";
 
-const OLLAMA = { defaultApiBase: "http://localhost:11434", apiKeyEnv: "OLLAMA_API_KEY", localModel: true, healthCheckEndpoint: true } as const;
+const OLLAMA: EntryOptions = { defaultApiBase: "http://localhost:11434", apiKeyEnv: "OLLAMA_API_KEY", localModel: true, healthCheckEndpoint: true, requestDefaultParams: ["keep_alive"] };
 
 const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
   openai: entry(openAiCompatible("openai", "openai"), { defaultApiBase: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY" }),
@@ -50,6 +54,13 @@ const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
 };
 
 export const SUPPORTED_PROVIDERS: readonly string[] = Object.keys(PROVIDERS);
+
+/** Each provider-specific litellm_param, with the prefixes of the providers that take it (for the boot warning elsewhere). */
+export const PROVIDER_SPECIFIC_PARAMS: ReadonlyMap<keyof LitellmParams, readonly string[]> = (() => {
+  const takers = new Map<keyof LitellmParams, string[]>();
+  for (const [prefix, provider] of Object.entries(PROVIDERS)) for (const name of provider.requestDefaultParams) takers.set(name, [...(takers.get(name) ?? []), prefix]);
+  return takers;
+})();
 
 export interface ResolvedModel {
   readonly provider: ProviderEntry;

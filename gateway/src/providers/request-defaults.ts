@@ -7,27 +7,23 @@ import { DEPLOYMENT_REQUEST_DEFAULTS } from "../config/schema.ts";
 import type { LitellmParams } from "../config/schema.ts";
 import type { Operation, RequestBody } from "./openai-types.ts";
 import type { UpstreamRequest } from "./provider.ts";
+import { PROVIDER_SPECIFIC_PARAMS } from "./registry.ts";
+import type { ProviderEntry } from "./registry.ts";
 
 export type RequestDefaults = Readonly<Record<string, unknown>>;
 
-/** Provider-specific litellm_params that become request defaults of that provider's deployments only. */
-const PROVIDER_REQUEST_DEFAULTS: Readonly<Record<string, readonly (keyof LitellmParams)[]>> = {
-  ollama: ["keep_alive"],
-  ollama_chat: ["keep_alive"],
-};
-
 /** The deployment's defaults, or undefined when it has none (the hot path then skips them). */
-export function requestDefaultsOf(params: LitellmParams, providerKind: string): RequestDefaults | undefined {
+export function requestDefaultsOf(params: LitellmParams, provider: ProviderEntry): RequestDefaults | undefined {
   const defaults: Record<string, unknown> = {};
-  for (const name of [...DEPLOYMENT_REQUEST_DEFAULTS, ...(PROVIDER_REQUEST_DEFAULTS[providerKind] ?? [])]) if (params[name] !== undefined) defaults[name] = params[name];
+  for (const name of [...DEPLOYMENT_REQUEST_DEFAULTS, ...provider.requestDefaultParams]) if (params[name] !== undefined) defaults[name] = params[name];
   return Object.keys(defaults).length === 0 ? undefined : defaults;
 }
 
-/** litellm_params set on a deployment whose provider does not take them (a boot warning each). */
-export function unusedProviderParams(params: LitellmParams, providerKind: string): string[] {
-  const used = new Set(PROVIDER_REQUEST_DEFAULTS[providerKind] ?? []);
-  const all = new Set(Object.values(PROVIDER_REQUEST_DEFAULTS).flat());
-  return [...all].filter((name) => params[name] !== undefined && !used.has(name));
+/** Provider-specific litellm_params set on a deployment whose provider does not take them, each with the prefixes that do (a boot warning each). */
+export function unusedProviderParams(params: LitellmParams, provider: ProviderEntry): Array<{ readonly name: string; readonly takenBy: readonly string[] }> {
+  const unused: Array<{ name: string; takenBy: readonly string[] }> = [];
+  for (const [name, takenBy] of PROVIDER_SPECIFIC_PARAMS) if (params[name] !== undefined && !provider.requestDefaultParams.includes(name)) unused.push({ name, takenBy });
+  return unused;
 }
 
 /** Lower-cased upstream headers from `organization` and `extra_headers` (which win), or undefined. */

@@ -136,7 +136,9 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       inputCostPerToken: params.input_cost_per_token ?? entry.model_info?.input_cost_per_token,
       outputCostPerToken: params.output_cost_per_token ?? entry.model_info?.output_cost_per_token,
     });
-    for (const name of unusedProviderParams(params, provider.adapter.kind)) warnings.push(`${path}.${name}: only sent to Ollama deployments; ignored for ${provider.adapter.kind}/`);
+    for (const { name, takenBy } of unusedProviderParams(params, provider)) {
+      warnings.push(`${path}.${name}: only sent to ${takenBy.map((prefix) => `${prefix}/`).join(" and ")} deployments; ignored for ${provider.adapter.kind}/`);
+    }
     if (price.source === "unknown") {
       warnings.push(`${path}.model: no price known for "${model}"; its cost is reported as 0 (set input_cost_per_token / output_cost_per_token)`);
     }
@@ -161,7 +163,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       allowedFails: params.allowed_fails,
       cooldownTimeSeconds: params.cooldown_time,
       maxInputTokens: entry.model_info?.max_input_tokens ?? knownModel(upstreamModel)?.maxInputTokens,
-      requestDefaults: requestDefaultsOf(params, provider.adapter.kind),
+      requestDefaults: requestDefaultsOf(params, provider),
       extraHeaders: extraHeadersOf(params),
       tags: params.tags,
       maxResponseBytes,
