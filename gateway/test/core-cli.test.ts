@@ -4,7 +4,7 @@
  * upstream runs as its own process and takes scripted faults over HTTP.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PHAROS_MAIN, ROOT } from "../../tests/support/gateway-process.ts";
@@ -33,8 +33,9 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-function pharos(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [PHAROS_MAIN, ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", ...env } });
+/** Runs `pharos` to its exit; one that hangs is killed at `timeoutMs` (status null). */
+function pharos(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [PHAROS_MAIN, ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", ...env }, timeout: timeoutMs, killSignal: "SIGKILL" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -112,6 +113,24 @@ describe("pharos check-config", () => {
     const result = pharos(["serve", "--config", file, "--port", "0"]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('provider "azure" is not supported');
+  });
+});
+
+describe("pharos serve with a port that cannot work", () => {
+  it.each([
+    [["--port", "99999"], {}, '--port: expected a port number 0–65535, got "99999"'],
+    [["--port=-1"], {}, '--port: expected a port number 0–65535, got "-1"'],
+    [["--port", "4000.5"], {}, '--port: expected a port number 0–65535, got "4000.5"'],
+    [["--health-port", "0"], {}, '--health-port: expected a port number 1–65535, got "0"'],
+    [[], { PORT: "70000" }, 'PORT: expected a port number 0–65535, got "70000"'],
+    [["--port", "4100", "--health-port", "4100"], {}, "the health app and the gateway cannot share port 4100"],
+  ])("%j %j: a usage error (exit 2) before the embedded database starts", (args, env, message) => {
+    const dataDir = tempDir("pharos-ports-");
+    const result = pharos(["serve", "--host", "127.0.0.1", ...args], { PHAROS_DATA_DIR: dataDir, ...env });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`pharos: ${message}`);
+    expect(result.stderr).toContain("Usage:");
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 });
 

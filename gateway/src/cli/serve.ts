@@ -26,38 +26,8 @@ import { checkTelemetryEnv } from "../telemetry/otel.ts";
 import { createLogger } from "../telemetry/logger.ts";
 import { PHAROS_VERSION } from "../version.ts";
 import type { ServeArgs } from "./args.ts";
-
-const DEFAULT_PORT = 4000;
-const DEFAULT_HEALTH_PORT = 4001;
-const DEFAULT_DRAIN_SECONDS = 30;
-
-export interface ServePlan {
-  readonly host: string;
-  readonly port: number;
-  readonly healthPort: number | undefined;
-  readonly workers: number;
-  readonly maxRequests: number;
-  readonly graceMs: number;
-}
-
-function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const value = env[name];
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-/** Flags win over environment variables, which win over the config's proxy_server block. */
-export function planServe(args: ServeArgs, loaded: LoadedConfig, env: NodeJS.ProcessEnv): ServePlan {
-  const separateHealth = env["SEPARATE_HEALTH_APP"] === "1" || env["SEPARATE_HEALTH_APP"]?.toLowerCase() === "true";
-  const healthPort = args.healthPort ?? (separateHealth ? (envInt(env, "SEPARATE_HEALTH_PORT") ?? DEFAULT_HEALTH_PORT) : undefined);
-  return {
-    host: args.host ?? loaded.config.proxy_server?.host ?? "0.0.0.0",
-    port: args.port ?? envInt(env, "PORT") ?? loaded.config.proxy_server?.port ?? DEFAULT_PORT,
-    healthPort,
-    workers: args.numWorkers ?? envInt(env, "NUM_WORKERS") ?? loaded.config.proxy_server?.num_workers ?? 1,
-    maxRequests: args.maxRequestsBeforeRestart ?? envInt(env, "MAX_REQUESTS_BEFORE_RESTART") ?? 0,
-    graceMs: (args.drainTimeoutSeconds ?? envInt(env, "PHAROS_DRAIN_TIMEOUT") ?? DEFAULT_DRAIN_SECONDS) * 1000,
-  };
-}
+import { planServe } from "./serve-plan.ts";
+import type { ServePlan } from "./serve-plan.ts";
 
 /** service.instance.id: the same for every worker of one gateway (they share the port). */
 function instanceIdOf(plan: ServePlan): string {
