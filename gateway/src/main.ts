@@ -3,8 +3,8 @@
  * The `pharos` command: serve | check-config | mock-upstream.
  * Boot order for serve: config → telemetry → stores → app → listen (cli/serve.ts).
  */
-import { ConfigError } from "./config/load.ts";
-import { parseCli, USAGE, UsageError } from "./cli/args.ts";
+import { parseCli, USAGE } from "./cli/args.ts";
+import { describeFailure } from "./cli/failure.ts";
 import { PHAROS_VERSION } from "./version.ts";
 
 // Each command loads only what it runs: `mock-upstream` and `check-config` never load the gateway.
@@ -42,15 +42,9 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`config error in ${error.message}\n`);
-      process.exitCode = 1;
-    } else if (error instanceof UsageError) {
-      process.stderr.write(`pharos: ${error.message}\n\n${USAGE}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`pharos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    }
+    const failure = describeFailure(error);
+    process.stderr.write(`${failure.text}\n`);
+    // A failed command ends here, whatever it left open (a half-booted gateway, a pool, a timer).
+    process.exit(failure.exitCode);
   },
 );
