@@ -5,9 +5,11 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PHAROS_MAIN, ROOT } from "../../tests/support/gateway-process.ts";
+import { PHAROS_MAIN, ROOT, startGateway, stopAllGateways } from "../../tests/support/gateway-process.ts";
 import { openaiClient } from "../../tests/support/openai-client.ts";
 import { freePort } from "../../tests/support/ports.ts";
 import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
@@ -131,6 +133,78 @@ describe("pharos serve with a port that cannot work", () => {
     expect(result.stderr).toContain(`pharos: ${message}`);
     expect(result.stderr).toContain("Usage:");
     expect(readdirSync(dataDir)).toEqual([]);
+  });
+});
+
+/** A port some other process holds, as an operator finds one. */
+async function heldPort(): Promise<{ port: number; release(): Promise<void> }> {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+  return { port: (holder.address() as AddressInfo).port, release: () => new Promise((resolve) => holder.close(() => resolve())) };
+}
+
+/** Processes whose command line contains `marker` (a pharos and its workers share their argv). */
+function processesWith(marker: string): string[] {
+  return spawnSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" }).stdout.split("\n").filter((line) => line.includes(marker));
+}
+
+describe("pharos serve on a port it cannot have", () => {
+  const held: Array<{ release(): Promise<void> }> = [];
+  afterAll(async () => {
+    await Promise.all(held.map((port) => port.release()));
+  });
+
+  it.each([
+    ["one process", []],
+    ["--num-workers 2", ["--num-workers", "2"]],
+  ])("%s: exits 1 with one line that names the port, and leaves no process behind", async (_mode, extra) => {
+    const busy = await heldPort();
+    held.push(busy);
+    // A config file of its own: its path marks this run's processes (workers are forked with the same argv).
+    const config = join(tempDir("pharos-busy-"), "config.yaml");
+    writeFileSync(config, "model_list:\n  - model_name: fake-openai-endpoint\n    litellm_params: { model: fake/gpt }\n");
+    const result = pharos(["serve", "--config", config, "--host", "127.0.0.1", "--port", String(busy.port), ...extra], { PHAROS_DATA_DIR: "off", LITELLM_LOG: "ERROR" });
+    expect(result.status).toBe(1);
+    const message = `pharos: the gateway cannot listen: port ${busy.port} on 127.0.0.1 is in use`;
+    expect(result.stderr.split("\n").filter((line) => line === message)).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(processesWith(config)).toEqual([]);
+  });
+
+  it.each([
+    ["--health-port", (port: number) => ({ args: ["--health-port", String(port)], env: {} })],
+    ["SEPARATE_HEALTH_APP=1", (port: number) => ({ args: [], env: { SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(port) } })],
+  ] as const)("the health app's port (%s): exits 1, before the embedded database or any worker starts", async (_form, setting) => {
+    const busy = await heldPort();
+    held.push(busy);
+    const gatewayPort = await freePort();
+    const dataDir = tempDir("pharos-health-busy-");
+    const { args, env } = setting(busy.port);
+    const result = pharos(["serve", "--host", "127.0.0.1", "--port", String(gatewayPort), ...args], { PHAROS_DATA_DIR: dataDir, LITELLM_LOG: "ERROR", ...env });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`pharos: the health app cannot listen: port ${busy.port} on 127.0.0.1 is in use`);
+    expect(readdirSync(dataDir)).toEqual([]);
+    // No worker ever listened on the gateway's port.
+    expect(result.stdout).not.toContain("Pharos listening");
+  });
+});
+
+describe("a cluster that has started", () => {
+  afterAll(() => stopAllGateways());
+
+  it("replaces a worker that dies later, instead of stopping", async () => {
+    const gateway = await startGateway({ args: ["--num-workers", "2"], readyPath: "/health/readiness" });
+    const workers = descendants(gateway.child.pid!);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0]!, "SIGKILL");
+    const replaced = await waitFor(() => {
+      const now = descendants(gateway.child.pid!);
+      return now.length === 2 && !now.includes(workers[0]!) ? now : undefined;
+    }, { timeoutMs: 15_000, what: "a replacement worker" });
+    expect(replaced).toContain(workers[1]);
+    expect(gateway.child.exitCode).toBeNull();
+    expect((await fetch(`${gateway.url}/health/liveliness`)).status).toBe(200);
+    expect(await gateway.stop("SIGTERM")).toBe(0);
   });
 });
 

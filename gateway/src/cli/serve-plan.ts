@@ -3,6 +3,7 @@
  * workers, recycling and drain time. Pure, and decided before anything boots, so a port that
  * cannot work is a usage error at once rather than a failure after the database has started.
  */
+import { hostname } from "node:os";
 import type { LoadedConfig } from "../config/load.ts";
 import { portFrom, UsageError } from "./args.ts";
 import type { ServeArgs } from "./args.ts";
@@ -45,4 +46,9 @@ export function planServe(args: ServeArgs, loaded: LoadedConfig, env: NodeJS.Pro
     maxRequests: args.maxRequestsBeforeRestart ?? envInt(env, "MAX_REQUESTS_BEFORE_RESTART") ?? 0,
     graceMs: (args.drainTimeoutSeconds ?? envInt(env, "PHAROS_DRAIN_TIMEOUT") ?? DEFAULT_DRAIN_SECONDS) * 1000,
   };
+}
+
+/** service.instance.id: the same for every worker of one gateway (they share the port). */
+export function instanceIdOf(plan: ServePlan): string {
+  return `${hostname()}:${plan.port}`;
 }
