@@ -4,7 +4,7 @@
  * upstream runs as its own process and takes scripted faults over HTTP.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -205,6 +205,25 @@ describe("a cluster that has started", () => {
     expect(gateway.child.exitCode).toBeNull();
     expect((await fetch(`${gateway.url}/health/liveliness`)).status).toBe(200);
     expect(await gateway.stop("SIGTERM")).toBe(0);
+  });
+});
+
+/** The system's Node (Debian's), when it is older than the one pharos needs: the user who forgot to switch. */
+const OLD_NODE = ((): { path: string; version: string } | undefined => {
+  const path = "/usr/bin/node";
+  if (!existsSync(path)) return undefined;
+  const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim();
+  return Number(/^v(\d+)\./.exec(version)?.[1] ?? "99") < 22 ? { path, version } : undefined;
+})();
+
+describe("pharos on a Node.js that is too old", () => {
+  it.skipIf(OLD_NODE === undefined)(`says which Node it needs and exits 1 (${OLD_NODE?.version ?? "no old Node here"})`, () => {
+    for (const args of [["serve", "--port", "0"], ["check-config", join(ROOT, "gateway/test/fixtures/seed-configs/seed-001-load-balancing.yaml")], ["--version"]]) {
+      const result = spawnSync(OLD_NODE!.path, [PHAROS_MAIN, ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", PHAROS_DATA_DIR: "off" }, timeout: 30_000 });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(`pharos needs Node.js >= 22.19 (this is ${OLD_NODE!.version})\n`);
+      expect(result.stdout).toBe("");
+    }
   });
 });
 
