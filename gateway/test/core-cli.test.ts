@@ -86,6 +86,14 @@ describe("pharos check-config", () => {
     expect(result.stdout).toContain("warning: load_balancing_config: translated");
   });
 
+  it("lists a model_info key Pharos does not read as a warning, exit 0", () => {
+    const file = join(tempDir(), "typo.yaml");
+    writeFileSync(file, "model_list:\n  - model_name: a\n    litellm_params: { model: openai/gpt-4o }\n    model_info: { input_cost_per_tokn: 0.001 }\n");
+    const result = pharos(["check-config", file]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('  warning: model_list[0].model_info.input_cost_per_tokn: unknown key, kept as metadata (did you mean "input_cost_per_token"?)');
+  });
+
   it("exits 1 and lists every problem by config path", () => {
     const file = join(tempDir(), "bad.yaml");
     writeFileSync(file, "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/x\n      api_base: nope\n      rpm: -1\nrouter_settings:\n  num_retires: 2\n");

@@ -388,6 +388,34 @@ model_list:
   });
 });
 
+describe("model_info keys Pharos does not read", () => {
+  const load = (modelInfo: string) => parseConfigText(`model_list:\n  - model_name: a\n    litellm_params: { model: openai/gpt-4o }\n    model_info: ${modelInfo}\n`, "t", {});
+
+  it("are kept, with one warning each naming the key Pharos reads when one is close", () => {
+    const loaded = load("{ id: a-1, input_cost_per_tokn: 0.001, outputcost_per_token: 0.002, max_input_token: 8192 }");
+    expect(loaded.warnings).toEqual([
+      'model_list[0].model_info.input_cost_per_tokn: unknown key, kept as metadata (did you mean "input_cost_per_token"?)',
+      'model_list[0].model_info.outputcost_per_token: unknown key, kept as metadata (did you mean "output_cost_per_token"?)',
+      'model_list[0].model_info.max_input_token: unknown key, kept as metadata (did you mean "max_input_tokens"?)',
+    ]);
+    // Kept as written (LiteLLM's model_info is free-form), and the typo does not become a price.
+    expect(loaded.config.model_list[0]?.model_info).toMatchObject({ id: "a-1", input_cost_per_tokn: 0.001 });
+    expect(loaded.config.model_list[0]?.model_info?.input_cost_per_token).toBeUndefined();
+  });
+
+  it("are warned about as metadata when nothing known is close", () => {
+    expect(load("{ supports_function_calling: true, team: search }").warnings).toEqual([
+      "model_list[0].model_info.supports_function_calling: unknown key, kept as metadata (Pharos does not read it)",
+      "model_list[0].model_info.team: unknown key, kept as metadata (Pharos does not read it)",
+    ]);
+  });
+
+  it("leave the keys Pharos reads alone", () => {
+    const known = "{ id: x, mode: chat, input_cost_per_token: 1, output_cost_per_token: 2, max_input_tokens: 3, max_output_tokens: 4, max_tokens: 5, base_model: gpt-4o, description: d }";
+    expect(load(known).warnings).toEqual([]);
+  });
+});
+
 describe("formatPath", () => {
   it("writes list indexes in brackets", () => {
     expect(formatPath(["model_list", 2, "litellm_params", "api_base"])).toBe("model_list[2].litellm_params.api_base");

@@ -10,12 +10,14 @@ import { configSchema, NOT_YET_IMPLEMENTED } from "./schema.ts";
 import type { RawConfig } from "./schema.ts";
 import { normalizeConfig } from "./normalize.ts";
 import { EMBEDDED_DEFAULT_YAML } from "./embedded-default.ts";
+import { modelInfoKeyWarnings } from "./model-info-keys.ts";
+import { nearestKey } from "./nearest-key.ts";
 
 export interface LoadedConfig {
   /** Where the config came from: a file path, or "embedded default". */
   readonly source: string;
   readonly config: RawConfig;
-  /** One line per accepted-but-unimplemented key and per translated seed block. */
+  /** One line per accepted-but-unimplemented key, unknown model_info key and translated seed block. */
   readonly warnings: readonly string[];
 }
 
@@ -68,33 +70,6 @@ export function resolveEnvRefs(value: unknown, env: NodeJS.ProcessEnv, problems:
   return value;
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.ceil(word.length * 0.4)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
 function knownKeysAt(path: readonly PathPart[]): string[] {
   let schema: z.ZodType = configSchema;
   for (const part of path) {
@@ -138,7 +113,7 @@ function describeIssues(error: z.ZodError): string[] {
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(path);
       for (const key of issue.keys) {
-        const suggestion = closest(key, known);
+        const suggestion = nearestKey(key, known);
         problems.push(`${formatPath([...path, key])}: unknown key${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`);
       }
       continue;
@@ -230,6 +205,7 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
   const warnings: string[] = [];
   collectUnimplemented(resolved, [], warnings);
+  warnings.push(...modelInfoKeyWarnings(resolved));
   const normalized = normalizeConfig(parsed.data, envWithConfigVars);
   if (normalized.problems.length > 0) throw new ConfigError(source, normalized.problems);
   return { source, config: normalized.config, warnings: [...warnings, ...normalized.warnings] };

@@ -127,7 +127,7 @@ export const DEPLOYMENT_REQUEST_DEFAULTS = ["temperature", "top_p", "max_tokens"
 
 export const modelModes = ["chat", "completion", "embedding", "image_generation", "audio_transcription", "rerank"] as const;
 
-/** LiteLLM treats model_info as free-form metadata: known keys are typed, others are kept. */
+/** LiteLLM treats model_info as free-form metadata: known keys are typed, others are kept (with a warning each: model-info-keys.ts). */
 export const modelInfoSchema = z.looseObject({
   id: z.union([z.string().min(1), z.number()]).transform(String).optional(),
   mode: z.enum(modelModes).optional(),
