@@ -94,14 +94,21 @@ describe("pharos check-config", () => {
     expect(result.stdout).toContain('  warning: model_list[0].model_info.input_cost_per_tokn: unknown key, kept as metadata (did you mean "input_cost_per_token"?)');
   });
 
-  it("exits 1 and lists every problem by config path", () => {
+  it("exits 1 and lists every problem by config path, the schema's and the cross-references' in one run", () => {
     const file = join(tempDir(), "bad.yaml");
-    writeFileSync(file, "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/x\n      api_base: nope\n      rpm: -1\nrouter_settings:\n  num_retires: 2\n");
+    writeFileSync(
+      file,
+      "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/x\n      api_base: nope\n      rpm: -1\n  - model_name: b\n    litellm_params: { model: bedrock/claude }\n    model_info: { input_cost_per_tokn: 0.001 }\nrouter_settings:\n  num_retires: 2\n  fallbacks: [{ a: [nope] }]\n",
+    );
     const result = pharos(["check-config", file]);
     expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`config error in ${file}: 5 problems`);
     expect(result.stderr).toContain("model_list[0].litellm_params.api_base: expected a URL");
     expect(result.stderr).toContain("model_list[0].litellm_params.rpm: expected an integer >= 1");
     expect(result.stderr).toContain('router_settings.num_retires: unknown key (did you mean "num_retries"?)');
+    expect(result.stderr).toContain('router_settings.fallbacks[0].a: fallback "nope" is not a model group in model_list');
+    expect(result.stderr).toContain('model_list[1].litellm_params.model: provider "bedrock" is not supported');
+    expect(result.stderr).toContain('  warning: model_list[1].model_info.input_cost_per_tokn: unknown key, kept as metadata (did you mean "input_cost_per_token"?)');
   });
 
   it("exits 1 when an os.environ reference is unset, naming the path", () => {

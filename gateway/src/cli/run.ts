@@ -21,7 +21,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     case "check-config": {
       const { checkConfig } = await import("./check-config.ts");
       const result = await checkConfig(args.file);
-      process.stdout.write(`${result.lines.join("\n")}\n`);
+      (result.ok ? process.stdout : process.stderr).write(`${result.lines.join("\n")}\n`);
       return result.ok ? 0 : 1;
     }
     case "mock-upstream": {

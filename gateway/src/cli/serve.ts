@@ -6,9 +6,10 @@
 import cluster from "node:cluster";
 import type { Logger } from "pino";
 import { attachWorker, exitWorkerBoot } from "../cluster.ts";
-import { loadConfigFile, loadEmbeddedDefault } from "../config/load.ts";
+import { loadEmbeddedDefault } from "../config/load.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { createGateway } from "../gateway.ts";
+import { loadConfigChecked } from "../router/config-checks.ts";
 import { listen } from "../server.ts";
 import { startWorkerTelemetry } from "../telemetry/gateway-telemetry.ts";
 import { checkTelemetryEnv } from "../telemetry/otel.ts";
@@ -28,7 +29,7 @@ export async function serveCommand(args: ServeArgs, env: NodeJS.ProcessEnv = pro
 
 /** Resolves once this process serves (a primary: once every worker listens). */
 async function bootServe(args: ServeArgs, env: NodeJS.ProcessEnv): Promise<void> {
-  const loaded = args.config === undefined ? loadEmbeddedDefault(env) : loadConfigFile(args.config, env);
+  const loaded = args.config === undefined ? loadEmbeddedDefault(env) : await loadConfigChecked(args.config, env);
   const logger = createLogger(env, args.debug || loaded.config.litellm_settings.set_verbose === true);
   const plan = planServe(args, loaded, env);
   checkTelemetryEnv(env);
