@@ -29,6 +29,8 @@ export const ERRORS = {
   invalid_json: spec(400, "invalid_request_error"),
   invalid_request: spec(400, "invalid_request_error"),
   unsupported_media_type: spec(415, "invalid_request_error"),
+  /** A body sent with a Content-Encoding Pharos does not decode (gzip, br, …): only identity is read. */
+  unsupported_content_encoding: spec(415, "invalid_request_error"),
   payload_too_large: spec(413, "invalid_request_error"),
   unknown_model: spec(404, "not_found_error"),
   unsupported_operation: spec(400, "invalid_request_error"),

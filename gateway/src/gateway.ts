@@ -10,8 +10,8 @@ import type { Alerting } from "./alerting/alerting.ts";
 import { createApp } from "./app.ts";
 import { createGatewayStores } from "./db/gateway-stores.ts";
 import type { StoreAlerts } from "./db/gateway-stores.ts";
-import type { GatewayStores } from "./db/gateway-stores.ts";
 import type { LoadedConfig } from "./config/load.ts";
+import type { DatabaseReadiness } from "./db/db-manager.ts";
 import { MEGABYTE } from "./config/schema.ts";
 import { chatCompletionRoutes } from "./http/chat-completions.ts";
 import { completionRoutes } from "./http/completions.ts";
@@ -54,7 +54,7 @@ const DEFAULT_BODY_LIMIT_MB = 10;
 const DEFAULT_PROBE_TIMEOUT_SECONDS = 10;
 
 /** With background health checks on, /health answers from their cached state instead of probing. */
-export function healthSources(loaded: LoadedConfig, table: DeploymentTable, checker?: HealthChecker, database?: Pick<GatewayStores, "readiness">): HealthSources {
+export function healthSources(loaded: LoadedConfig, table: DeploymentTable, checker?: HealthChecker, database?: { readiness(): Promise<DatabaseReadiness | undefined> }): HealthSources {
   const config = loaded.config;
   const probeTimeoutMs = (config.health_check?.health_check_timeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS) * 1000;
   const cache = config.litellm_settings.cache === true ? (config.litellm_settings.cache_params?.type ?? "local") : null;

@@ -1,56 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `pharos` command: serve | check-config | mock-upstream.
- * Boot order for serve: config → telemetry → stores → app → listen (cli/serve.ts).
+ * The `pharos` command. This file only checks the Node.js version, then loads the command line
+ * (cli/run.ts). Static imports are evaluated before any code of the importing module runs, so
+ * everything that needs a recent Node (undici) is imported dynamically, after the check: on an
+ * older Node the user reads which version to install instead of undici's TypeError.
  */
-import { ConfigError } from "./config/load.ts";
-import { parseCli, USAGE, UsageError } from "./cli/args.ts";
-import { PHAROS_VERSION } from "./version.ts";
+import { nodeVersionProblem } from "./node-version.ts";
 
-// Each command loads only what it runs: `mock-upstream` and `check-config` never load the gateway.
-
-async function main(argv: readonly string[]): Promise<number | undefined> {
-  const args = parseCli(argv);
-  switch (args.command) {
-    case "help":
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    case "version":
-      process.stdout.write(`pharos ${PHAROS_VERSION}\n`);
-      return 0;
-    case "check-config": {
-      const { checkConfig } = await import("./cli/check-config.ts");
-      const result = await checkConfig(args.file);
-      process.stdout.write(`${result.lines.join("\n")}\n`);
-      return result.ok ? 0 : 1;
-    }
-    case "mock-upstream": {
-      const { mockUpstreamCommand } = await import("./cli/mock-upstream.ts");
-      await mockUpstreamCommand(args);
-      return undefined;
-    }
-    case "serve": {
-      const { serveCommand } = await import("./cli/serve.ts");
-      await serveCommand(args);
-      return undefined;
-    }
-  }
+const problem = nodeVersionProblem(process.versions.node);
+if (problem !== undefined) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(1);
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== undefined) process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`config error in ${error.message}\n`);
-      process.exitCode = 1;
-    } else if (error instanceof UsageError) {
-      process.stderr.write(`pharos: ${error.message}\n\n${USAGE}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`pharos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+const { runCli } = await import("./cli/run.ts");
+runCli(process.argv.slice(2));

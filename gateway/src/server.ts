@@ -3,11 +3,13 @@
  * accepting connections, answer every further request with `Connection: close`, let open
  * connections finish (streams included) and idle ones expire, then close what is left at the
  * grace deadline. Clients never see a connection closed under a request they just sent.
+ * A port that cannot be bound is a ListenError that says why.
  */
 import { createServer, type Server } from "node:http";
 import { Server as NetServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import type Koa from "koa";
+import { toListenError } from "./listen-error.ts";
 
 export interface RunningServer {
   readonly server: Server;
@@ -29,7 +31,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
  */
 const LAME_DUCK_MS = 500;
 
-export async function listen<S>(app: Koa<S>, host: string, port: number): Promise<RunningServer> {
+/** `name` is what a ListenError calls the server ("the gateway cannot listen: port 4000 on 0.0.0.0 is in use"). */
+export async function listen<S>(app: Koa<S>, host: string, port: number, name = "the gateway"): Promise<RunningServer> {
   const server = createServer(app.callback());
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   let inFlight = 0;
@@ -42,9 +45,10 @@ export async function listen<S>(app: Koa<S>, host: string, port: number): Promis
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (error: unknown): void => reject(toListenError(error, name, host, port));
+    server.once("error", fail);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve();
     });
   });

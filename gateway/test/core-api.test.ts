@@ -4,6 +4,7 @@
  */
 import { request } from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
+import { gzipSync } from "node:zlib";
 import OpenAI from "openai";
 import type { NotFoundError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -253,6 +254,21 @@ describe("bad input gets a clear error and reaches no upstream", () => {
     const response = await post("/v1/chat/completions", "model=gpt-mock", { "content-type": "multipart/form-data; boundary=x" });
     expect(response.status).toBe(415);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain("multipart/form-data");
+  });
+
+  it("415 naming the encoding for a compressed body, not a JSON error", async () => {
+    mock.resetStats();
+    const body = gzipSync(JSON.stringify({ model: "gpt-mock", messages: [{ role: "user", content: "x" }] }));
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body, headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", "content-encoding": "gzip" } });
+    expect(response.status).toBe(415);
+    expect(response.headers.get("accept-encoding")).toBe("identity");
+    const json = (await response.json()) as { error: { message: string; type: string; code: string } };
+    expect(json.error).toMatchObject({ type: "invalid_request_error", code: "415" });
+    expect(json.error.message).toContain("Content-Encoding 'gzip' is not supported");
+    expect(mock.stats().total).toBe(0);
+    // identity is no encoding at all: the same request, uncompressed, is answered.
+    const plain = await post("/v1/chat/completions", JSON.stringify({ model: "gpt-mock", messages: [{ role: "user", content: "x" }], max_tokens: 1 }), { "content-encoding": "identity" });
+    expect(plain.status).toBe(200);
   });
 
   it("accepts JSON sent with curl's default form content type, as LiteLLM does", async () => {

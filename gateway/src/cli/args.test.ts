@@ -26,10 +26,22 @@ describe("pharos command line", () => {
     expect(parseCli(["mock-upstream", "--port", "9000", "--latency-ms", "2.5"])).toEqual({ command: "mock-upstream", port: 9000, host: "127.0.0.1", latencyMs: 2.5, chunkDelayMs: 0 });
   });
 
+  it("takes the whole port range: 0 (any free port) to 65535 for the gateway, 1 to 65535 for the health app", () => {
+    expect(parseCli(["serve", "--port", "0", "--health-port", "65535"])).toMatchObject({ port: 0, healthPort: 65535 });
+    expect(parseCli(["serve", "--port", "65535", "--health-port", "1"])).toMatchObject({ port: 65535, healthPort: 1 });
+  });
+
   it.each([
     [["serve", "--prot", "1"], /Unknown option '--prot'/],
-    [["serve", "--port", "http"], /--port: expected an integer/],
+    [["serve", "--port", "http"], /--port: expected a port number 0–65535, got "http"/],
     [["serve", "--num-workers", "0"], /--num-workers: expected an integer >= 1/],
+    [["serve", "--port", "99999"], /--port: expected a port number 0–65535, got "99999"/],
+    [["serve", "--port", "65536"], /--port: expected a port number 0–65535/],
+    [["serve", "--port=-1"], /--port: expected a port number 0–65535, got "-1"/],
+    [["serve", "--port", "80.5"], /--port: expected a port number 0–65535, got "80.5"/],
+    [["serve", "--health-port", "0"], /--health-port: expected a port number 1–65535, got "0"/],
+    [["serve", "--health_port", "70000"], /--health-port: expected a port number 1–65535/],
+    [["mock-upstream", "--port", "123456"], /--port: expected a port number 0–65535/],
     [["check-config"], /needs a config file/],
     [["frobnicate"], /unknown command "frobnicate"/],
   ])("rejects %j", (argv, message) => {

@@ -47,6 +47,19 @@ function integer(name: string, value: string | undefined, min = 0): number | und
   return Number(value);
 }
 
+/** The highest TCP port. */
+const MAX_PORT = 65535;
+
+/**
+ * A port from the command line or the environment (`label` names where it came from): an integer
+ * from `min` to 65535. 0 (any free port) only where nobody needs to know the port in advance.
+ */
+export function portFrom(label: string, value: string | undefined, min: 0 | 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > MAX_PORT) throw new UsageError(`${label}: expected a port number ${min}–${MAX_PORT}, got "${value}"`);
+  return Number(value);
+}
+
 function number(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
@@ -120,9 +133,10 @@ export function parseCli(argv: readonly string[]): CliArgs {
       return {
         command: "serve",
         config: values.config,
-        port: integer("port", values.port),
+        port: portFrom("--port", values.port, 0),
         host: values.host,
-        healthPort: integer("health-port", values["health-port"]),
+        // Probes must know where to look: no "any free port" for the health app.
+        healthPort: portFrom("--health-port", values["health-port"], 1),
         numWorkers: integer("num-workers", values["num-workers"], 1),
         maxRequestsBeforeRestart: integer("max-requests-before-restart", values["max-requests-before-restart"]),
         drainTimeoutSeconds: number("drain-timeout", values["drain-timeout"]),
@@ -151,7 +165,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
       );
       return {
         command: "mock-upstream",
-        port: integer("port", values.port) ?? 8090,
+        port: portFrom("--port", values.port, 0) ?? 8090,
         host: values.host ?? "127.0.0.1",
         latencyMs: number("latency-ms", values["latency-ms"]) ?? 0,
         chunkDelayMs: number("chunk-delay-ms", values["chunk-delay-ms"]) ?? 0,

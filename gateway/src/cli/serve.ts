@@ -4,68 +4,32 @@
  * is asked for. SIGTERM drains in-flight requests (streams included), then exits 0.
  */
 import cluster from "node:cluster";
-import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { createAlertHubHost } from "../alerting/hub-host.ts";
-import { attachWorker, runPrimary } from "../cluster.ts";
-import { observeDatabasePool } from "../db/gateway-stores.ts";
-import { createDatabaseHost } from "../db/ipc-database.ts";
-import type { PrimaryHandle } from "../cluster.ts";
-import { loadConfigFile, loadEmbeddedDefault } from "../config/load.ts";
+import { attachWorker, exitWorkerBoot } from "../cluster.ts";
+import { loadEmbeddedDefault } from "../config/load.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { createGateway, healthSources } from "../gateway.ts";
-import { buildTable, createTransports } from "../router/deployment-table.ts";
-import { createHealthApp } from "../health-app.ts";
-import { startHealthChecker } from "../router/create-routing.ts";
-import { RouterSyncRelay } from "../state/cluster-state.ts";
-import type { HealthSources } from "../http/health.ts";
+import { createGateway } from "../gateway.ts";
+import { loadConfigChecked } from "../router/config-checks.ts";
 import { listen } from "../server.ts";
-import { startPrimaryTelemetry, startWorkerTelemetry } from "../telemetry/gateway-telemetry.ts";
-import { metrics } from "../telemetry/metrics.ts";
+import { startWorkerTelemetry } from "../telemetry/gateway-telemetry.ts";
 import { checkTelemetryEnv } from "../telemetry/otel.ts";
 import { createLogger } from "../telemetry/logger.ts";
 import { PHAROS_VERSION } from "../version.ts";
 import type { ServeArgs } from "./args.ts";
-
-const DEFAULT_PORT = 4000;
-const DEFAULT_HEALTH_PORT = 4001;
-const DEFAULT_DRAIN_SECONDS = 30;
-
-export interface ServePlan {
-  readonly host: string;
-  readonly port: number;
-  readonly healthPort: number | undefined;
-  readonly workers: number;
-  readonly maxRequests: number;
-  readonly graceMs: number;
-}
-
-function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const value = env[name];
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-/** Flags win over environment variables, which win over the config's proxy_server block. */
-export function planServe(args: ServeArgs, loaded: LoadedConfig, env: NodeJS.ProcessEnv): ServePlan {
-  const separateHealth = env["SEPARATE_HEALTH_APP"] === "1" || env["SEPARATE_HEALTH_APP"]?.toLowerCase() === "true";
-  const healthPort = args.healthPort ?? (separateHealth ? (envInt(env, "SEPARATE_HEALTH_PORT") ?? DEFAULT_HEALTH_PORT) : undefined);
-  return {
-    host: args.host ?? loaded.config.proxy_server?.host ?? "0.0.0.0",
-    port: args.port ?? envInt(env, "PORT") ?? loaded.config.proxy_server?.port ?? DEFAULT_PORT,
-    healthPort,
-    workers: args.numWorkers ?? envInt(env, "NUM_WORKERS") ?? loaded.config.proxy_server?.num_workers ?? 1,
-    maxRequests: args.maxRequestsBeforeRestart ?? envInt(env, "MAX_REQUESTS_BEFORE_RESTART") ?? 0,
-    graceMs: (args.drainTimeoutSeconds ?? envInt(env, "PHAROS_DRAIN_TIMEOUT") ?? DEFAULT_DRAIN_SECONDS) * 1000,
-  };
-}
-
-/** service.instance.id: the same for every worker of one gateway (they share the port). */
-function instanceIdOf(plan: ServePlan): string {
-  return `${hostname()}:${plan.port}`;
-}
+import { describeFailure } from "./failure.ts";
+import { startPrimary } from "./serve-primary.ts";
+import { instanceIdOf, planServe } from "./serve-plan.ts";
+import type { ServePlan } from "./serve-plan.ts";
 
 export async function serveCommand(args: ServeArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const loaded = args.config === undefined ? loadEmbeddedDefault(env) : loadConfigFile(args.config, env);
+  const boot = bootServe(args, env);
+  // A cluster worker that cannot start tells the primary why and exits 1 (the primary prints it once).
+  return cluster.isWorker ? boot.catch((error: unknown) => exitWorkerBoot(describeFailure(error).text)) : boot;
+}
+
+/** Resolves once this process serves (a primary: once every worker listens). */
+async function bootServe(args: ServeArgs, env: NodeJS.ProcessEnv): Promise<void> {
+  const loaded = args.config === undefined ? loadEmbeddedDefault(env) : await loadConfigChecked(args.config, env);
   const logger = createLogger(env, args.debug || loaded.config.litellm_settings.set_verbose === true);
   const plan = planServe(args, loaded, env);
   checkTelemetryEnv(env);
@@ -78,7 +42,11 @@ async function startWorker(loaded: LoadedConfig, plan: ServePlan, logger: Logger
   const telemetry = startWorkerTelemetry({ env, logger, instanceId: instanceIdOf(plan), clustered, metricsEnabled: loaded.config.general_settings.enable_metrics !== false });
   const gateway = createGateway(loaded, { logger, env, telemetry });
   await gateway.ready;
-  const running = await listen(gateway.app, plan.host, plan.port);
+  const running = await listen(gateway.app, plan.host, plan.port).catch(async (error: unknown) => {
+    await gateway.close().catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined);
+    throw error;
+  });
   telemetry.metrics.observeInFlight(() => running.inFlight());
   const drain = async (graceMs: number): Promise<void> => {
     await running.drain(graceMs);
@@ -104,65 +72,4 @@ async function startWorker(loaded: LoadedConfig, plan: ServePlan, logger: Logger
     { version: PHAROS_VERSION, config: loaded.source, groups: gateway.table.groupNames, deployments: gateway.table.all.length },
     `Pharos listening on http://${plan.host}:${running.port}`,
   );
-}
-
-function startPrimary(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env: NodeJS.ProcessEnv): void {
-  // Validate before forking: a bad config fails once, in the foreground.
-  const transports = createTransports();
-  const { table } = buildTable(loaded, transports, env);
-  // The embedded database (PGlite) lives in the primary; workers reach it over the cluster channel.
-  const dbHost = createDatabaseHost(loaded, env, logger);
-  const probes = healthSources(loaded, table, plan.healthPort === undefined ? undefined : startHealthChecker(loaded, table), dbHost); // background probes here only feed the health app
-  const sources: HealthSources = {
-    deployments: () => probes.deployments(),
-    readiness: async () => {
-      const base = await probes.readiness();
-      const listening = handle.listening();
-      const stopping = handle.shuttingDown();
-      const ready = base.ready && listening > 0 && !stopping;
-      return { ready, body: { ...base.body, status: stopping ? "draining" : ready ? "healthy" : "starting", workers: listening } };
-    },
-  };
-  const telemetry = startPrimaryTelemetry({ env, logger, instanceId: instanceIdOf(plan) });
-  // The embedded database's one connection belongs to the primary: it reports it, once (the
-  // workers reach it over IPC and report no pool). Its PostgreSQL health connection is not a
-  // pool the workers use, and is left out.
-  const unobserveDbPool = dbHost?.manager.kind === "pglite" ? observeDatabasePool(metrics, dbHost.manager) : undefined;
-  // Slack alerting: one hub (batcher, sender, outage counts, budget dedup, daily report) for all workers.
-  const alertHub = createAlertHubHost(loaded, env, logger);
-  // Workers without Redis share router state (cooldowns, rpm usage, in-flight) through the primary.
-  const relay = new RouterSyncRelay(() => handle.workers());
-  cluster.on("exit", (worker) => relay.onExit(worker));
-  const handle: PrimaryHandle = runPrimary({
-    workers: plan.workers,
-    graceMs: plan.graceMs,
-    logger,
-    onMessage: (worker, message) => {
-      telemetry.onMessage(worker, message);
-      relay.onMessage(worker, message);
-      dbHost?.onMessage(worker, message);
-      alertHub?.onMessage(worker, message);
-    },
-    onFirstListening: async () => {
-      logger.info({ version: PHAROS_VERSION, config: loaded.source, workers: plan.workers, groups: table.groupNames }, `Pharos listening on http://${plan.host}:${plan.port}`);
-      if (plan.healthPort === undefined) {
-        return async () => {
-          await alertHub?.close();
-          await transports.close();
-          unobserveDbPool?.();
-          await dbHost?.close();
-        };
-      }
-      const healthApp = createHealthApp({ logger, masterKey: loaded.config.general_settings.master_key, sources });
-      const running = await listen(healthApp, plan.host, plan.healthPort);
-      logger.info(`health app listening on http://${plan.host}:${running.port}`);
-      return async () => {
-        await running.drain(1000);
-        await alertHub?.close();
-        await transports.close();
-        unobserveDbPool?.();
-        await dbHost?.close();
-      };
-    },
-  });
 }

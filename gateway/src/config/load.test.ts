@@ -6,7 +6,8 @@ import type { TransportSource } from "../router/deployments.ts";
 import type { Transport } from "../providers/transport.ts";
 import { MAX_REDIS_CONNECTIONS, routerRedisSettings } from "../stores/redis.ts";
 import { removeTempDirs, tempDir } from "../../../tests/support/temp-dir.ts";
-import { ConfigError, formatPath, loadConfigFile, loadEmbeddedDefault, parseConfigText } from "./load.ts";
+import { ConfigError, loadConfigFile, loadEmbeddedDefault, parseConfigText } from "./load.ts";
+import { formatPath } from "./path.ts";
 
 const SEEDS = resolve(import.meta.dirname, "../../test/fixtures/seed-configs");
 const SEED_ENV = {
@@ -385,6 +386,83 @@ model_list:
     const { table } = build("model_list:\n  - { model_name: a, litellm_params: { model: openai/gpt-4o, api_base: 'https://example.com/v1?api-version=2024' } }\n");
     expect(table.all[0]?.apiBaseForHeader).toBe("https://example.com/v1");
     expect(table.all[0]?.target).toMatchObject({ basePath: "/v1", baseQuery: "?api-version=2024" });
+  });
+});
+
+describe("a config with schema problems and cross-reference problems", () => {
+  const text = `
+model_list:
+  - model_name: a
+    litellm_params: { model: openai/gpt-4o, rpm: -1 }
+  - model_name: b
+    litellm_params: { model: hosted_vllm/llama, api_base: not-a-url }
+    model_info: { input_cost_per_tokn: 0.001 }
+router_settings:
+  num_retires: 2
+  fallbacks: [{ a: [b, nope] }]
+  model_group_alias: { gpt-4: missing }
+`;
+
+  it("lists every problem in one run: the schema's, then those of the checks run on what parsed", () => {
+    expect(problemsOf(text)).toEqual([
+      "model_list[0].litellm_params.rpm: expected an integer >= 1",
+      "model_list[1].litellm_params.api_base: expected a URL",
+      'router_settings.num_retires: unknown key (did you mean "num_retries"?)',
+      'router_settings.fallbacks[0].a: fallback "nope" is not a model group in model_list',
+      'router_settings.model_group_alias.gpt-4: "missing" is not a model group in model_list',
+    ]);
+  });
+
+  it("keeps the warnings and what parsed for the checks that come later", () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfigText(text, "t", {});
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.warnings).toContain('model_list[1].model_info.input_cost_per_tokn: unknown key, kept as metadata (did you mean "input_cost_per_token"?)');
+    expect(error?.partial?.removed).toEqual(["model_list[0].litellm_params.rpm", "model_list[1].litellm_params.api_base", "router_settings.num_retires"]);
+    expect(error?.partial?.config.model_list.map((entry) => entry.model_name)).toEqual(["a", "b"]);
+  });
+
+  it("says nothing more when what parsed cannot be trusted (a model group without a name)", () => {
+    expect(problemsOf("model_list:\n  - model_name: ''\n    litellm_params: { model: openai/x }\nrouter_settings:\n  fallbacks: [{ a: [nope] }]\n")).toEqual([
+      "model_list[0].model_name: expected a non-empty model group name",
+    ]);
+  });
+
+  it("reports an unset variable once, not again as the schema's complaint about os.environ/NAME", () => {
+    expect(problemsOf("model_list:\n  - model_name: a\n    litellm_params: { model: hosted_vllm/x, api_base: os.environ/VLLM_BASE }\n")).toEqual([
+      "model_list[0].litellm_params.api_base: environment variable VLLM_BASE is not set (referenced as os.environ/VLLM_BASE)",
+    ]);
+  });
+});
+
+describe("model_info keys Pharos does not read", () => {
+  const load = (modelInfo: string) => parseConfigText(`model_list:\n  - model_name: a\n    litellm_params: { model: openai/gpt-4o }\n    model_info: ${modelInfo}\n`, "t", {});
+
+  it("are kept, with one warning each naming the key Pharos reads when one is close", () => {
+    const loaded = load("{ id: a-1, input_cost_per_tokn: 0.001, outputcost_per_token: 0.002, max_input_token: 8192 }");
+    expect(loaded.warnings).toEqual([
+      'model_list[0].model_info.input_cost_per_tokn: unknown key, kept as metadata (did you mean "input_cost_per_token"?)',
+      'model_list[0].model_info.outputcost_per_token: unknown key, kept as metadata (did you mean "output_cost_per_token"?)',
+      'model_list[0].model_info.max_input_token: unknown key, kept as metadata (did you mean "max_input_tokens"?)',
+    ]);
+    // Kept as written (LiteLLM's model_info is free-form), and the typo does not become a price.
+    expect(loaded.config.model_list[0]?.model_info).toMatchObject({ id: "a-1", input_cost_per_tokn: 0.001 });
+    expect(loaded.config.model_list[0]?.model_info?.input_cost_per_token).toBeUndefined();
+  });
+
+  it("are warned about as metadata when nothing known is close", () => {
+    expect(load("{ supports_function_calling: true, team: search }").warnings).toEqual([
+      "model_list[0].model_info.supports_function_calling: unknown key, kept as metadata (Pharos does not read it)",
+      "model_list[0].model_info.team: unknown key, kept as metadata (Pharos does not read it)",
+    ]);
+  });
+
+  it("leave the keys Pharos reads alone", () => {
+    const known = "{ id: x, mode: chat, input_cost_per_token: 1, output_cost_per_token: 2, max_input_tokens: 3, max_output_tokens: 4, max_tokens: 5, base_model: gpt-4o, description: d }";
+    expect(load(known).warnings).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Reads a LiteLLM `config.yaml`: YAML → `os.environ/NAME` references → strict schema →
- * seed-block translation. Every problem is reported with its config path, all at once.
+ * seed-block translation and cross-references, which run on what parsed even when the schema
+ * found problems (salvage.ts). Every problem is reported with its config path, all at once.
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -10,37 +11,45 @@ import { configSchema, NOT_YET_IMPLEMENTED } from "./schema.ts";
 import type { RawConfig } from "./schema.ts";
 import { normalizeConfig } from "./normalize.ts";
 import { EMBEDDED_DEFAULT_YAML } from "./embedded-default.ts";
+import { modelInfoKeyWarnings } from "./model-info-keys.ts";
+import { nearestKey } from "./nearest-key.ts";
+import { formatPath, problemPath } from "./path.ts";
+import type { PathPart } from "./path.ts";
+import { problemsOutside, salvage } from "./salvage.ts";
 
 export interface LoadedConfig {
   /** Where the config came from: a file path, or "embedded default". */
   readonly source: string;
   readonly config: RawConfig;
-  /** One line per accepted-but-unimplemented key and per translated seed block. */
+  /** One line per accepted-but-unimplemented key, unknown model_info key and translated seed block. */
   readonly warnings: readonly string[];
 }
 
+/** What parsed of a config with problems, for the checks that come later (check-config lists them all). */
+export interface PartialConfig {
+  /** The config with the values the schema refused taken out, normalized. */
+  readonly config: RawConfig;
+  /** The config paths taken out: later problems at or under them are not the user's (salvage.ts). */
+  readonly removed: readonly string[];
+}
+
 export class ConfigError extends Error {
+  readonly source: string;
   readonly problems: readonly string[];
-  constructor(source: string, problems: readonly string[]) {
+  /** The warnings of the same config (check-config shows them with the problems). */
+  readonly warnings: readonly string[];
+  readonly partial: PartialConfig | undefined;
+  constructor(source: string, problems: readonly string[], details: { warnings?: readonly string[]; partial?: PartialConfig } = {}) {
     super(`${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n  ${problems.join("\n  ")}`);
     this.name = "ConfigError";
+    this.source = source;
     this.problems = problems;
+    this.warnings = details.warnings ?? [];
+    this.partial = details.partial;
   }
 }
 
 const ENV_REF = "os.environ/";
-
-type PathPart = string | number;
-
-/** `["model_list", 2, "litellm_params", "api_base"]` → `model_list[2].litellm_params.api_base`. */
-export function formatPath(path: readonly PathPart[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? part : `.${part}`;
-  }
-  return out === "" ? "(root)" : out;
-}
 
 /** The same path with list indexes erased, as NOT_YET_IMPLEMENTED writes them. */
 function genericPath(path: readonly PathPart[]): string {
@@ -66,33 +75,6 @@ export function resolveEnvRefs(value: unknown, env: NodeJS.ProcessEnv, problems:
     return out;
   }
   return value;
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.ceil(word.length * 0.4)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 function knownKeysAt(path: readonly PathPart[]): string[] {
@@ -138,7 +120,7 @@ function describeIssues(error: z.ZodError): string[] {
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(path);
       for (const key of issue.keys) {
-        const suggestion = closest(key, known);
+        const suggestion = nearestKey(key, known);
         problems.push(`${formatPath([...path, key])}: unknown key${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}`);
       }
       continue;
@@ -225,14 +207,20 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
   const envWithConfigVars = withEnvironmentVariables(data, env);
   const problems: string[] = [];
   const resolved = resolveEnvRefs(data, envWithConfigVars, problems);
-  const parsed = configSchema.safeParse(resolved);
-  if (!parsed.success) problems.push(...describeIssues(parsed.error));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
   const warnings: string[] = [];
   collectUnimplemented(resolved, [], warnings);
-  const normalized = normalizeConfig(parsed.data, envWithConfigVars);
-  if (normalized.problems.length > 0) throw new ConfigError(source, normalized.problems);
-  return { source, config: normalized.config, warnings: [...warnings, ...normalized.warnings] };
+  warnings.push(...modelInfoKeyWarnings(resolved));
+  const parsed = configSchema.safeParse(resolved);
+  // A value whose variable is unset is still "os.environ/NAME": the schema's word on it adds nothing.
+  if (!parsed.success) problems.push(...problemsOutside(problems.map(problemPath), describeIssues(parsed.error)));
+  // With schema problems, the checks after the schema run on what parsed: one run, every problem.
+  const checkable = parsed.success ? { value: parsed.data, removed: [] } : salvage(configSchema, resolved);
+  if (checkable === undefined) throw new ConfigError(source, problems, { warnings });
+  const normalized = normalizeConfig(checkable.value, envWithConfigVars);
+  problems.push(...problemsOutside(checkable.removed, normalized.problems));
+  warnings.push(...normalized.warnings);
+  if (problems.length > 0) throw new ConfigError(source, problems, { warnings, partial: { config: normalized.config, removed: checkable.removed } });
+  return { source, config: normalized.config, warnings };
 }
 
 /** LiteLLM's `environment_variables:` block sets variables that `os.environ/` references may use. */

@@ -31,6 +31,8 @@ export const nonNegative = num.pipe(z.number().min(0, { error: "expected a numbe
 export const positive = num.pipe(z.number().positive({ error: "expected a number > 0" }));
 export const nonNegativeInt = num.pipe(z.number().int({ error: "expected an integer" }).min(0, { error: "expected an integer >= 0" }));
 export const positiveInt = num.pipe(z.number().int({ error: "expected an integer" }).min(1, { error: "expected an integer >= 1" }));
+/** A TCP port to connect to or listen on. */
+export const portNumber = num.pipe(z.number().int({ error: "expected a port number 1–65535" }).min(1, { error: "expected a port number 1–65535" }).max(65535, { error: "expected a port number 1–65535" }));
 
 export const bool = z.union([
   z.boolean(),
@@ -125,7 +127,7 @@ export const DEPLOYMENT_REQUEST_DEFAULTS = ["temperature", "top_p", "max_tokens"
 
 export const modelModes = ["chat", "completion", "embedding", "image_generation", "audio_transcription", "rerank"] as const;
 
-/** LiteLLM treats model_info as free-form metadata: known keys are typed, others are kept. */
+/** LiteLLM treats model_info as free-form metadata: known keys are typed, others are kept (with a warning each: model-info-keys.ts). */
 export const modelInfoSchema = z.looseObject({
   id: z.union([z.string().min(1), z.number()]).transform(String).optional(),
   mode: z.enum(modelModes).optional(),
@@ -212,7 +214,7 @@ export const routerSettingsSchema = z.strictObject({
   /** Route by request tags to deployments with matching `litellm_params.tags` (router/tag-filter.ts). */
   enable_tag_filtering: bool.optional(),
   redis_host: z.string().min(1).optional(),
-  redis_port: positiveInt.optional(),
+  redis_port: portNumber.optional(),
   redis_password: z.string().optional(),
   redis_url: z.string().optional(),
   redis_connection_pool_limit: positiveInt.optional(),
@@ -253,7 +255,7 @@ export const cacheCallTypes = [
 export const cacheParamsSchema = z.strictObject({
   type: z.enum(["local", "redis"]).optional(),
   host: z.string().min(1).optional(),
-  port: positiveInt.optional(),
+  port: portNumber.optional(),
   password: z.string().optional(),
   namespace: z.string().optional(),
   /** Seconds. */
@@ -565,7 +567,7 @@ export const seedBlocksSchema = {
     .strictObject({
       type: z.enum(["redis", "local", "memory"]).optional(),
       redis_host: z.string().optional(),
-      redis_port: positiveInt.optional(),
+      redis_port: portNumber.optional(),
       redis_db: nonNegativeInt.optional(),
       redis_password: z.string().optional(),
       ttl: positive.optional(),
@@ -589,7 +591,7 @@ export const seedBlocksSchema = {
     .strictObject({
       num_workers: positiveInt.optional(),
       max_concurrent_requests: positiveInt.optional(),
-      port: positiveInt.optional(),
+      port: portNumber.optional(),
       host: z.string().optional(),
     })
     .optional(),

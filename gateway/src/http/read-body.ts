@@ -1,6 +1,7 @@
 /**
  * Reads a request body as one JSON object, under a size limit. JSON sent with curl's default
- * form content type is accepted, as LiteLLM does; other non-JSON media types get a 415.
+ * form content type is accepted, as LiteLLM does; other non-JSON media types get a 415, and so
+ * does a compressed body (any Content-Encoding but identity: Pharos reads bodies as sent).
  */
 import type { IncomingMessage } from "node:http";
 import { GatewayError } from "../errors.ts";
@@ -12,6 +13,11 @@ export async function readJsonBody(ctx: PharosContext, limitBytes: number): Prom
   const type = ctx.get("content-type");
   if (type !== "" && !JSON_LIKE.test(type)) {
     throw new GatewayError("unsupported_media_type", `Content-Type '${type.split(";")[0]}' is not supported: send the request body as application/json`);
+  }
+  const encoding = unsupportedEncoding(ctx.get("content-encoding"));
+  if (encoding !== undefined) {
+    // RFC 7694: a 415 for an encoding names the ones the server accepts.
+    throw new GatewayError("unsupported_content_encoding", `Content-Encoding '${encoding}' is not supported: send the request body uncompressed`, { headers: { "accept-encoding": "identity" } });
   }
   const declared = Number(ctx.get("content-length") || "0");
   if (declared > limitBytes) throw tooLarge(ctx, limitBytes);
@@ -28,6 +34,15 @@ export async function readJsonBody(ctx: PharosContext, limitBytes: number): Prom
     throw new GatewayError("invalid_json", "The request body must be a JSON object");
   }
   return value as Record<string, unknown>;
+}
+
+/** The first coding of a Content-Encoding header other than identity (`"gzip"` for `"identity, gzip"`), if any. */
+export function unsupportedEncoding(header: string): string | undefined {
+  if (header === "") return undefined;
+  return header
+    .split(",")
+    .map((coding) => coding.trim().toLowerCase())
+    .find((coding) => coding !== "" && coding !== "identity");
 }
 
 /** The body as UTF-8 text, or undefined past the limit (the rest is not read). Event-based: no stream iterator per request. */
