@@ -15,7 +15,7 @@ import { SseWriter } from "./http/sse.ts";
 import { callDeployment } from "./providers/call-upstream.ts";
 import type { CallRequest, JsonResult, StreamResult, UpstreamStream } from "./providers/call-upstream.ts";
 import type { ChatRequest, Operation, RequestBody } from "./providers/openai-types.ts";
-import { unsupportedParams, unsupportedParamsError, withoutParams } from "./providers/param-support.ts";
+import { presentParams, unsupportedParams, unsupportedParamsError, withoutParams } from "./providers/param-support.ts";
 import type { StreamEvent } from "./providers/provider.ts";
 import type { PharosContext, RequestState } from "./request-state.ts";
 import type { Deployment, DeploymentMode, DeploymentTable } from "./router/deployments.ts";
@@ -170,8 +170,11 @@ export class Pipeline {
   /** One attempt; its time waiting on the upstream counts as upstream time, success or not. */
   private async attempt(state: RequestState, deployment: Deployment, request: CallRequest): Promise<JsonResult | StreamResult> {
     state.deployment = deployment;
-    const unsupported = unsupportedParams(request.body, deployment.adapter.params[request.op]);
-    const call = unsupported === undefined ? request : this.withoutUnsupported(state, deployment, request, unsupported);
+    // litellm_params.additional_drop_params: never sent to this deployment, whatever its provider takes.
+    const dropped = deployment.alwaysDropped === undefined ? undefined : presentParams(request.body, deployment.alwaysDropped);
+    const sent = dropped === undefined ? request : { ...request, body: withoutParams(request.body, dropped) };
+    const unsupported = unsupportedParams(sent.body, deployment.adapter.params[sent.op]);
+    const call = unsupported === undefined ? sent : this.withoutUnsupported(state, deployment, sent, unsupported);
     const started = performance.now();
     state.trace?.attemptStarted(deployment, call.op);
     try {

@@ -228,6 +228,31 @@ describe("litellm_params.mock_response", () => {
   });
 });
 
+describe("litellm_params.additional_drop_params", () => {
+  let trimmed: GatewayProcess;
+  beforeAll(async () => {
+    trimmed = await startGateway({
+      config: {
+        model_list: [
+          { model_name: "trimmed", litellm_params: { model: "openai/trimmed-model", api_base: `${mock.url}/v1`, additional_drop_params: ["logprobs", "seed"] } },
+          { model_name: "plain", litellm_params: { model: "openai/plain-model", api_base: `${mock.url}/v1` } },
+        ],
+      },
+    });
+  });
+
+  it("keeps the listed fields from that deployment, even when its provider takes them, and leaves the rest as sent", async () => {
+    const openai = openaiClient(trimmed.url);
+    await openai.chat.completions.create({ model: "trimmed", messages: hi, logprobs: true, seed: 7, temperature: 0.3 });
+    const sent = lastCall().body as Record<string, unknown>;
+    expect(sent).toMatchObject({ model: "trimmed-model", temperature: 0.3 });
+    expect(sent).not.toHaveProperty("logprobs");
+    expect(sent).not.toHaveProperty("seed");
+    await openai.chat.completions.create({ model: "plain", messages: hi, logprobs: true, seed: 7 });
+    expect(lastCall().body).toMatchObject({ logprobs: true, seed: 7 });
+  });
+});
+
 describe("litellm_params.keep_alive (Ollama)", () => {
   let ollama: GatewayProcess;
   beforeAll(async () => {

@@ -109,7 +109,10 @@ export const litellmParamsSchema = z.strictObject({
   custom_llm_provider: z.string().min(1).optional(),
   /** Fields this deployment's provider cannot send are dropped instead of refused (400); overrides litellm_settings.drop_params. */
   drop_params: bool.optional(),
+  /** Top-level request fields never sent to this deployment, even ones its provider takes. */
+  additional_drop_params: stringList.optional(),
   // Not implemented yet (warned at boot):
+  allowed_openai_params: acceptedOnly,
   api_version: z.string().optional(),
   region_name: z.string().optional(),
   max_parallel_requests: acceptedOnly,
@@ -625,6 +628,8 @@ export type LlmGuardBlock = z.output<typeof llmGuardSchema>;
  * Paths use `[]` for "every list element". Remove a line when the feature lands.
  */
 export const NOT_YET_IMPLEMENTED: Readonly<Record<string, string>> = {
+  "model_list[].litellm_params.allowed_openai_params":
+    "OpenAI-compatible deployments get every parameter already; the translating providers send only what they translate and refuse the rest (drop_params drops it)",
   "model_list[].litellm_params.api_version": "only used by Azure, which Pharos does not speak yet",
   "model_list[].litellm_params.region_name": "regions are not used for routing yet",
   "model_list[].litellm_params.max_parallel_requests": "per-deployment parallel limits are not implemented (rpm/tpm are; least-busy routing spreads in-flight requests)",

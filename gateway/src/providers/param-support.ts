@@ -100,6 +100,14 @@ export function unsupportedParamsError(deployment: ParamTarget, op: Operation, b
   return new GatewayError("unsupported_params", message, { param: names[0]! });
 }
 
+/** Which of `names` the body sets (not null), or undefined when none (no allocation then). */
+export function presentParams(body: RequestBody, names: readonly string[]): string[] | undefined {
+  const fields = body as Readonly<Record<string, unknown>>;
+  let present: string[] | undefined;
+  for (const name of names) if (fields[name] !== undefined && fields[name] !== null) (present ??= []).push(name);
+  return present;
+}
+
 /** `body` without `names` (drop_params): a copy, the client's body stays whole for other deployments. */
 export function withoutParams(body: RequestBody, names: readonly string[]): RequestBody {
   const kept: Record<string, unknown> = { ...body };

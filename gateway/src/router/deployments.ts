@@ -55,6 +55,8 @@ export interface Deployment {
   readonly maxResponseBytes: number | undefined;
   /** litellm_params.drop_params, else litellm_settings.drop_params: fields its provider cannot send are dropped, not refused. */
   readonly dropParams: boolean;
+  /** litellm_params.additional_drop_params: request fields never sent to this deployment. */
+  readonly alwaysDropped: readonly string[] | undefined;
   readonly price: Price;
   readonly entry: ModelEntry;
 }
@@ -168,6 +170,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       tags: params.tags,
       maxResponseBytes,
       dropParams: params.drop_params ?? config.litellm_settings.drop_params ?? false,
+      alwaysDropped: params.additional_drop_params?.length ? params.additional_drop_params : undefined,
       price,
       entry,
     };
