@@ -83,6 +83,23 @@ describe("chat completions", () => {
     expect(response.headers.get("x-litellm-call-id")).toBe("my-call-42");
   });
 
+  it("sends the call id back on every kind of answer: JSON, SSE, errors, other routes", async () => {
+    const withId = (n: number): Record<string, string> => ({ authorization: `Bearer ${KEY}`, "content-type": "application/json", "x-litellm-call-id": `call-kind-${n}` });
+    const chat = JSON.stringify({ model: "gpt-mock", messages: [{ role: "user", content: "x" }] });
+    const answers = [
+      await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: withId(1), body: chat }),
+      await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: withId(2), body: JSON.stringify({ model: "gpt-mock", stream: true, messages: [{ role: "user", content: "x" }] }) }),
+      await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: withId(3), body: JSON.stringify({ model: "no-such-group", messages: [{ role: "user", content: "x" }] }) }),
+      await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { ...withId(4), authorization: "Bearer wrong" }, body: chat }),
+      await fetch(`${gateway.url}/v1/models`, { headers: withId(5) }),
+      await fetch(`${gateway.url}/health/liveliness`, { headers: withId(6) }),
+      await fetch(`${gateway.url}/v1/nothing-here`, { headers: withId(7) }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 404, 401, 200, 200, 404]);
+    expect(answers.map((answer) => answer.headers.get("x-litellm-call-id"))).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `call-kind-${n}`));
+    await Promise.all(answers.map((answer) => answer.text()));
+  });
+
   it("streams SSE chunks ending with [DONE], with usage when asked", async () => {
     const stream = await client.chat.completions.create({ model: "gpt-mock", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "stream me" }] });
     let text = "";

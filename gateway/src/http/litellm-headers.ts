@@ -12,8 +12,9 @@ export function litellmHeaders(state: RequestState, totalMs: number, includeCost
   const deployment = state.deployment;
   // Kept on the state: the overhead histogram records exactly the value the client sees.
   state.overheadMs = Math.max(0, totalMs - state.upstreamMs);
-  // x-litellm-call-id is set when the request arrives (request-context), for every answer.
+  // Answers Koa writes get x-litellm-call-id from request-context; these are written directly.
   const headers: Record<string, string> = {
+    "x-litellm-call-id": state.callId,
     "x-litellm-response-duration-ms": formatMs(totalMs),
     "x-litellm-overhead-duration-ms": formatMs(state.overheadMs),
     "x-litellm-attempted-retries": String(state.attemptedRetries),

@@ -1,6 +1,7 @@
 /**
- * Stage 1: every request gets a call id (a client-sent `x-litellm-call-id` is kept), its
- * arrival time, and, when it ends, one RequestRecord handed to every observer.
+ * Stage 1: every request gets a call id (a client-sent `x-litellm-call-id` is kept, and every
+ * answer carries it back), its arrival time, and, when it ends, one RequestRecord handed to
+ * every observer.
  */
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
@@ -18,9 +19,13 @@ export function requestContext(observers: readonly RequestObserver[], logger: Lo
     const callId = sent !== "" && CALL_ID.test(sent) ? sent : randomUUID();
     ctx.state = newRequestState(callId, startedAt);
     ctx.state.route = routeLabelOf(ctx.path);
-    ctx.set("x-litellm-call-id", callId);
     try {
       await next();
+      // Answers Koa writes (errors, models, health, admin) get the call id here; the proxied
+      // ones wrote it with their other headers (litellm-headers.ts). Nothing is set before the
+      // handler runs: a header set early would turn Node's one-object writeHead into a
+      // setHeader call per header on every proxied response.
+      if (ctx.respond !== false && !ctx.res.headersSent) ctx.set("x-litellm-call-id", callId);
     } finally {
       if (observers.length > 0) notify(observers, recordOf(ctx.state, ctx.method, ctx.status, performance.now() - startedAt), logger);
     }
