@@ -15,6 +15,7 @@ import { SseWriter } from "./http/sse.ts";
 import { callDeployment } from "./providers/call-upstream.ts";
 import type { CallRequest, JsonResult, StreamResult, UpstreamStream } from "./providers/call-upstream.ts";
 import type { ChatRequest, Operation, RequestBody } from "./providers/openai-types.ts";
+import { unsendableContent } from "./providers/content-parts.ts";
 import { presentParams, unsupportedParams, unsupportedParamsError, withoutParams } from "./providers/param-support.ts";
 import type { StreamEvent } from "./providers/provider.ts";
 import type { PharosContext, RequestState } from "./request-state.ts";
@@ -173,6 +174,10 @@ export class Pipeline {
     // litellm_params.additional_drop_params: never sent to this deployment, whatever its provider takes.
     const dropped = deployment.alwaysDropped === undefined ? undefined : presentParams(request.body, deployment.alwaysDropped);
     const sent = dropped === undefined ? request : { ...request, body: withoutParams(request.body, dropped) };
+    if (sent.op === "chat" && deployment.adapter.contentParts !== "all") {
+      const refused = unsendableContent((sent.body as ChatRequest).messages, deployment.adapter.contentParts, deployment.adapter.kind, `model group '${deployment.group}', deployment '${deployment.id}'`);
+      if (refused !== undefined) throw refused;
+    }
     const unsupported = unsupportedParams(sent.body, deployment.adapter.params[sent.op]);
     const call = unsupported === undefined ? sent : this.withoutUnsupported(state, deployment, sent, unsupported);
     const started = performance.now();

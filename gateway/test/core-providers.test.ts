@@ -173,6 +173,30 @@ describe("voyage/", () => {
   });
 });
 
+describe("images in chat messages: sent inline, or refused by part, never left out", () => {
+  const PNG = "iVBORw0KGgo=";
+  const question = (image: string): OpenAI.ChatCompletionMessageParam[] => [
+    { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: image } }] },
+  ];
+
+  it("reach Ollama as the message's images and Gemini as inlineData", async () => {
+    await client.chat.completions.create({ model: "llama-chat", messages: question(`data:image/png;base64,${PNG}`) });
+    expect(lastRequest().body).toMatchObject({ messages: [{ role: "user", content: "What is this?", images: [PNG] }] });
+    await client.chat.completions.create({ model: "gemini-flash", messages: question(`data:image/png;base64,${PNG}`) });
+    expect(lastRequest().body).toMatchObject({ contents: [{ role: "user", parts: [{ text: "What is this?" }, { inlineData: { mimeType: "image/png", data: PNG } }] }] });
+  });
+
+  it("by URL: a 400 naming the part, even under drop_params, and the mock receives nothing", async () => {
+    for (const model of ["llama-chat", "gemini-flash", "gemini-lenient"]) {
+      const error = await client.chat.completions.create({ model, messages: question("https://example.com/cat.png") }).catch((caught: unknown) => caught);
+      expect(error, model).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).param, model).toBe("messages[0].content[1]");
+      expect((error as Error).message, model).toContain("an image by URL (send it inline as a base64 data: URL");
+    }
+    expect(mock.stats().total).toBe(0);
+  });
+});
+
 describe("what a provider cannot take: a 400 naming the field and the provider, or dropped under drop_params (LiteLLM's rule)", () => {
   const user = [{ role: "user" as const, content: "x" }];
   const weather = { type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };

@@ -10,6 +10,14 @@ const target: UpstreamTarget = { model: "gemini-2.0-flash", basePath: "", baseQu
 const ids = { id: "call-2", created: 1700000000 };
 
 describe("gemini requests", () => {
+  it("send inline (data: URL) images as inlineData parts, in order with the text", () => {
+    const request = geminiRequest({
+      model: "g",
+      messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }] }],
+    });
+    expect(request["contents"]).toEqual([{ role: "user", parts: [{ text: "What is this?" }, { inlineData: { mimeType: "image/png", data: "iVBORw0KGgo=" } }] }]);
+  });
+
   const chat: ChatRequest = {
     model: "group",
     messages: [

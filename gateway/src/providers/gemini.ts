@@ -9,8 +9,9 @@ import { GatewayError } from "../errors.ts";
 import { encodeAsRequested } from "./embedding-encoding.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
+import { inlineImage, TEXT_AND_INLINE_IMAGES } from "./content-parts.ts";
 import { contentText } from "./openai-types.ts";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest, EmbeddingRequest, EmbeddingResponse, FunctionDefinition, Operation, ToolChoice, Usage } from "./openai-types.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, EmbeddingRequest, EmbeddingResponse, FunctionDefinition, Operation, ToolChoice, Usage } from "./openai-types.ts";
 import { NO_PARAMS, paramTable } from "./param-support.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { ProviderAdapter, StreamDecoder, StreamEvent, UpstreamTarget } from "./provider.ts";
@@ -98,6 +99,18 @@ function generationConfig(body: ChatRequest): JsonObject | undefined {
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
+/** A user or assistant message's content as Gemini parts: text, and inline images as `inlineData`, in order. */
+function contentParts(content: ChatMessage["content"], text: string): JsonObject[] {
+  if (!Array.isArray(content)) return text === "" ? [] : [{ text }];
+  const parts: JsonObject[] = [];
+  for (const part of content) {
+    const image = inlineImage(part);
+    if (image !== undefined) parts.push({ inlineData: { mimeType: image.mimeType, data: image.data } });
+    else if (typeof part.text === "string" && part.text !== "") parts.push({ text: part.text });
+  }
+  return parts;
+}
+
 /** OpenAI chat request → Gemini GenerateContentRequest. */
 export function geminiRequest(body: ChatRequest): JsonObject {
   const system: string[] = [];
@@ -113,7 +126,7 @@ export function geminiRequest(body: ChatRequest): JsonObject {
       continue;
     }
     const role = message.role === "assistant" ? "model" : "user";
-    const parts: JsonObject[] = text === "" ? [] : [{ text }];
+    const parts = contentParts(message.content, text);
     for (const call of message.tool_calls ?? []) {
       const fn = call.function;
       if (fn !== undefined) parts.push({ functionCall: { name: fn.name, args: safeJson(fn.arguments) } });
@@ -198,6 +211,7 @@ export const gemini: ProviderAdapter = {
   otelName: "gcp.gemini",
   operations: new Set<Operation>(["chat", "embeddings"]),
   params: GEMINI_PARAMS,
+  contentParts: TEXT_AND_INLINE_IMAGES,
   streamFraming: "sse",
 
   buildRequest(op, body, target, stream) {

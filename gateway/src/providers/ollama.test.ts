@@ -23,6 +23,13 @@ const chat: ChatRequest = {
 };
 
 describe("ollama_chat/ requests", () => {
+  it("send inline (data: URL) images as the message's images, base64 without the prefix", () => {
+    const messages = [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }] }];
+    expect(JSON.parse(ollamaChat.buildRequest("chat", { model: "g", messages }, target, false).body!).messages).toEqual([{ role: "user", content: "What is this?", images: ["iVBORw0KGgo="] }]);
+    const generate = JSON.parse(ollamaGenerate.buildRequest("chat", { model: "g", messages }, target, false).body!);
+    expect(generate).toMatchObject({ prompt: "What is this?", images: ["iVBORw0KGgo="] });
+  });
+
   it("go to /api/chat with messages, options and format", () => {
     const request = ollamaChat.buildRequest("chat", chat, target, false);
     expect(request.method).toBe("POST");

@@ -9,6 +9,7 @@ import { GatewayError } from "../errors.ts";
 import { encodeAsRequested } from "./embedding-encoding.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
+import { inlineImage, inlineImagesOf, TEXT_AND_INLINE_IMAGES } from "./content-parts.ts";
 import { contentText } from "./openai-types.ts";
 import type {
   ChatCompletion,
@@ -88,6 +89,10 @@ function formatOf(body: ChatRequest): unknown {
 function ollamaMessages(messages: ChatMessage[]): JsonObject[] {
   return messages.map((message) => {
     const out: JsonObject = { role: message.role, content: contentText(message.content) };
+    if (Array.isArray(message.content)) {
+      const images = message.content.map(inlineImage).filter((image) => image !== undefined);
+      if (images.length > 0) out["images"] = images.map((image) => image.data);
+    }
     if (message.tool_calls !== undefined) out["tool_calls"] = message.tool_calls;
     return out;
   });
@@ -185,6 +190,8 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
         const { system, prompt } = flattenMessages(chat.messages);
         outgoing["prompt"] = prompt;
         if (system !== undefined) outgoing["system"] = system;
+        const images = inlineImagesOf(chat.messages);
+        if (images.length > 0) outgoing["images"] = images.map((image) => image.data);
       }
       for (const name of TOP_LEVEL_FIELDS) if (chat[name] != null) outgoing[name] = chat[name];
       return { method: "POST", path: `${base}/api/${flavour === "chat" ? "chat" : "generate"}`, headers, body: JSON.stringify(outgoing) };
@@ -203,6 +210,7 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
     otelName: "ollama",
     operations: new Set<Operation>(["chat", "text_completion", "embeddings"]),
     params: ollamaParams(flavour),
+    contentParts: TEXT_AND_INLINE_IMAGES,
     streamFraming: "ndjson",
     buildRequest,
 

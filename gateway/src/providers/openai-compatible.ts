@@ -40,6 +40,7 @@ export function openAiCompatible(kind: string, otelName: string): ProviderAdapte
     operations: new Set<Operation>(["chat", "text_completion", "embeddings"]),
     // Every field goes upstream as sent: OpenAI-compatible servers take their own extras.
     params: { chat: "all", text_completion: "all", embeddings: "all" },
+    contentParts: "all",
     streamFraming: "sse",
 
     buildRequest(op: Operation, body: RequestBody, target: UpstreamTarget, stream: boolean): UpstreamRequest {

@@ -4,6 +4,7 @@
  * They never do I/O; the transport (transport.ts) moves the bytes.
  */
 import type { Operation, RequestBody, ResponseBody, StreamChunk, Usage } from "./openai-types.ts";
+import type { ContentSupport } from "./content-parts.ts";
 import type { ParamSupport } from "./param-support.ts";
 
 /** What an adapter needs to know about the deployment it talks to. */
@@ -89,6 +90,8 @@ export interface ProviderAdapter {
    * field is refused or dropped by param-support.ts, never silently left out.
    */
   readonly params: Readonly<Record<Operation, ParamSupport>>;
+  /** The chat content parts it sends (text, inline images, …); any other part is refused by content-parts.ts. */
+  readonly contentParts: ContentSupport;
   /** Stream framing: how the upstream separates events. */
   readonly streamFraming: "sse" | "ndjson";
   buildRequest(op: Operation, body: RequestBody, target: UpstreamTarget, stream: boolean): UpstreamRequest;

@@ -34,6 +34,7 @@ export const voyage: ProviderAdapter = {
   kind: "voyage",
   otelName: "voyage",
   operations: new Set<Operation>(["embeddings"]),
+  contentParts: "all", // no chat
   params: { chat: NO_PARAMS, text_completion: NO_PARAMS, embeddings: paramTable(["input", "dimensions", "encoding_format", ...VOYAGE_FIELDS]) },
   streamFraming: "sse",
 
