@@ -18,6 +18,7 @@ describe("the serve plan", () => {
     expect(planServe(serveArgs([]), config, {})).toMatchObject({ port: 7000, workers: 3, healthPort: undefined });
     expect(planServe(serveArgs([]), config, { PORT: "7100", NUM_WORKERS: "2" })).toMatchObject({ port: 7100, workers: 2 });
     expect(planServe(serveArgs(["--port", "7200", "--num-workers", "4"]), config, { PORT: "7100", NUM_WORKERS: "2" })).toMatchObject({ port: 7200, workers: 4 });
+    expect(planServe(serveArgs([]), noConfig, { MAX_REQUESTS_BEFORE_RESTART: "10000", PHAROS_DRAIN_TIMEOUT: "5", NUM_WORKERS: "" })).toMatchObject({ maxRequests: 10000, graceMs: 5000, workers: 1 });
   });
 
   it("runs the separate health app on SEPARATE_HEALTH_PORT, 4001 by default", () => {
@@ -31,6 +32,10 @@ describe("the serve plan", () => {
     [{ PORT: "http" }, 'PORT: expected a port number 0–65535, got "http"'],
     [{ SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: "0" }, 'SEPARATE_HEALTH_PORT: expected a port number 1–65535, got "0"'],
     [{ SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: "4000" }, "the health app and the gateway cannot share port 4000"],
+    [{ NUM_WORKERS: "four" }, 'NUM_WORKERS: expected an integer >= 1, got "four"'],
+    [{ NUM_WORKERS: "0" }, 'NUM_WORKERS: expected an integer >= 1, got "0"'],
+    [{ MAX_REQUESTS_BEFORE_RESTART: "10k" }, 'MAX_REQUESTS_BEFORE_RESTART: expected an integer >= 0, got "10k"'],
+    [{ PHAROS_DRAIN_TIMEOUT: "-5" }, 'PHAROS_DRAIN_TIMEOUT: expected an integer >= 0, got "-5"'],
   ])("refuses %j as a usage error", (env, message) => {
     expect(() => planServe(serveArgs([]), noConfig, env)).toThrow(UsageError);
     expect(() => planServe(serveArgs([]), noConfig, env)).toThrow(message);

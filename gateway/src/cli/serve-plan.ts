@@ -21,9 +21,12 @@ export interface ServePlan {
   readonly graceMs: number;
 }
 
-function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+/** An integer from the environment, checked like the flag it stands for (unset or empty: undefined). */
+function envInt(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
   const value = env[name];
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${name}: expected an integer >= ${min}, got "${value}"`);
+  return Number(value);
 }
 
 /** A port from the environment, checked like the flag it stands for (unset or empty: undefined). */
@@ -42,9 +45,9 @@ export function planServe(args: ServeArgs, loaded: LoadedConfig, env: NodeJS.Pro
     host: args.host ?? loaded.config.proxy_server?.host ?? "0.0.0.0",
     port,
     healthPort,
-    workers: args.numWorkers ?? envInt(env, "NUM_WORKERS") ?? loaded.config.proxy_server?.num_workers ?? 1,
-    maxRequests: args.maxRequestsBeforeRestart ?? envInt(env, "MAX_REQUESTS_BEFORE_RESTART") ?? 0,
-    graceMs: (args.drainTimeoutSeconds ?? envInt(env, "PHAROS_DRAIN_TIMEOUT") ?? DEFAULT_DRAIN_SECONDS) * 1000,
+    workers: args.numWorkers ?? envInt(env, "NUM_WORKERS", 1) ?? loaded.config.proxy_server?.num_workers ?? 1,
+    maxRequests: args.maxRequestsBeforeRestart ?? envInt(env, "MAX_REQUESTS_BEFORE_RESTART", 0) ?? 0,
+    graceMs: (args.drainTimeoutSeconds ?? envInt(env, "PHAROS_DRAIN_TIMEOUT", 0) ?? DEFAULT_DRAIN_SECONDS) * 1000,
   };
 }
 
