@@ -8,6 +8,10 @@ describe("the Node.js version pharos needs", () => {
     expect(nodeVersionProblem(version)).toBe(`pharos needs Node.js >= 22.19 (this is v${version})`);
   });
 
+  it("names the command that refuses", () => {
+    expect(nodeVersionProblem("20.20.2", "pharos-load")).toBe("pharos-load needs Node.js >= 22.19 (this is v20.20.2)");
+  });
+
   it.each(["22.19.0", "22.20.1", "23.0.0", "24.21.0", "30.1.0"])("takes %s", (version) => {
     expect(nodeVersionProblem(version)).toBeUndefined();
   });

@@ -2,8 +2,9 @@
  * pharos-load as operators run it: thresholds and exit codes, abort on failure, locust.conf /
  * LOCUST_* / flag precedence, and clear errors for bad flags and bad scenario files.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedServer } from "./support/scripted-server.ts";
 import { removeTempDirs, runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
@@ -118,5 +119,22 @@ describe("clear errors, exit 2", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/-u, --users N .*\[LOCUST_USERS\]/);
     expect(run.stdout).toMatch(/--threshold EXPR/);
+  });
+});
+
+/** The system's Node (Debian's), when it is older than the one the harness needs. */
+const OLD_NODE = ((): { path: string; version: string } | undefined => {
+  const path = "/usr/bin/node";
+  if (!existsSync(path)) return undefined;
+  const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim();
+  return Number(/^v(\d+)\./.exec(version)?.[1] ?? "99") < 22 ? { path, version } : undefined;
+})();
+
+describe("on a Node.js that is too old", () => {
+  it.skipIf(OLD_NODE === undefined)(`says which Node it needs and exits 1 (${OLD_NODE?.version ?? "no old Node here"})`, () => {
+    const result = spawnSync(OLD_NODE!.path, [resolve(import.meta.dirname, "../../dist/loadtest/src/main.js"), "--help"], { encoding: "utf8", timeout: 30_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`pharos-load needs Node.js >= 22.19 (this is ${OLD_NODE!.version})\n`);
+    expect(result.stdout).toBe("");
   });
 });

@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-/** pharos-load: the Locust-compatible load harness (docs/loadtest.md). */
-import { runCli } from "./cli/run-cli.ts";
+/**
+ * pharos-load: the Locust-compatible load harness (docs/loadtest.md). The Node.js version is
+ * checked before the harness (undici) is loaded, as `pharos` does.
+ */
+import { nodeVersionProblem } from "../../gateway/src/node-version.ts";
+
+const problem = nodeVersionProblem(process.versions.node, "pharos-load");
+if (problem !== undefined) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(1);
+}
+const { runCli } = await import("./cli/run-cli.ts");
 
 const stop = new AbortController();
 let signals = 0;
