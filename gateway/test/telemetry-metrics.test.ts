@@ -51,7 +51,7 @@ function usageOf(result: PostResult): { prompt_tokens: number; completion_tokens
 beforeAll(async () => {
   mock = await startMock();
   gateway = await startGateway({
-    env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "INFO" },
+    env: { PHAROS_DATA_DIR: "off", LITELLM_LOG: "INFO", OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=staging,service.name=ignored" },
     config: {
       model_list: [
         { model_name: "main", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1`, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }, model_info: { id: "main-1" } },
@@ -120,7 +120,8 @@ describe("GET /metrics after scripted traffic", () => {
     expect(metrics.types.get("pharos_requests_total")).toBe("counter");
     expect(metrics.types.get("pharos_requests_in_flight")).toBe("gauge");
     expect(metrics.text).not.toMatch(/_seconds_bucket|_milliseconds/);
-    expect(metrics.find("target_info")[0]?.labels).toMatchObject({ service_name: "pharos" });
+    // OTEL_RESOURCE_ATTRIBUTES adds labels (metrics only, no traces here); Pharos's own name wins.
+    expect(metrics.find("target_info")[0]?.labels).toMatchObject({ service_name: "pharos", deployment_environment: "staging" });
   });
 
   it("counts requests by route, model group and status class", () => {
@@ -208,7 +209,8 @@ describe("GET /metrics after scripted traffic", () => {
   });
 
   it("uses allow-listed labels only: no key, call id or client text anywhere", () => {
-    const allowed = new Set(["le", "otel_metric_overflow", "service_name", "service_version", "service_instance_id", "telemetry_sdk_language", "telemetry_sdk_name", "telemetry_sdk_version"]);
+    // Resource labels (target_info), including the operator's own from OTEL_RESOURCE_ATTRIBUTES.
+    const allowed = new Set(["le", "otel_metric_overflow", "service_name", "service_version", "service_instance_id", "telemetry_sdk_language", "telemetry_sdk_name", "telemetry_sdk_version", "deployment_environment"]);
     for (const spec of Object.values(CATALOGUE)) for (const key of spec.attributes) allowed.add(served(key));
     for (const sample of metrics.samples) for (const label of Object.keys(sample.labels)) expect(allowed, `${sample.name}{${label}}`).toContain(label);
     expect(metrics.text).not.toContain(MASTER_KEY);

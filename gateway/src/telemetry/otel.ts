@@ -146,15 +146,17 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     metricProducers: [producer],
   });
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
-  const resourceAttributes = { "service.name": "pharos", "service.version": PHAROS_VERSION, "service.instance.id": options.instanceId };
+  // One resource for metrics and traces: the SDK defaults, OTEL_RESOURCE_ATTRIBUTES, then Pharos's own.
+  const resource = defaultResource()
+    .merge(detectResources({ detectors: [resourceAttributesEnvDetector] }))
+    .merge(resourceFromAttributes({ "service.name": "pharos", "service.version": PHAROS_VERSION, "service.instance.id": options.instanceId }));
 
   diag.setLogger(diagLogger(options.logger), { logLevel: DIAG_LEVELS[env["OTEL_LOG_LEVEL"]?.toLowerCase() ?? "warn"] ?? DiagLogLevel.WARN, suppressOverrideMessage: true });
   const traces = options.traces && tracingEnabled(env);
-  const sdk = traces ? startTraceSdk(env, resourceAttributes, exporter) : startMetricsOnly(resourceAttributes, exporter);
+  const sdk = traces ? startTraceSdk(env, resource, exporter) : startMetricsOnly(resource, exporter);
   const rootRatio = nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined ? samplerRatio(env) : undefined;
 
   // Without the SDK (OTEL_SDK_DISABLED, or a config file that drops our reader) /metrics still works.
-  const fallbackResource: Resource = resourceFromAttributes(resourceAttributes);
   let bound = true;
   const scrape = async (): Promise<string> => {
     if (bound) {
@@ -168,7 +170,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       }
     }
     const { resourceMetrics } = await producer.collect();
-    return serializer.serialize({ resource: fallbackResource, scopeMetrics: resourceMetrics.scopeMetrics });
+    return serializer.serialize({ resource, scopeMetrics: resourceMetrics.scopeMetrics });
   };
 
   return {
@@ -180,16 +182,14 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   };
 }
 
-type ResourceAttributes = Record<string, string>;
-
 interface Sdk {
   readonly tracer: Tracer | undefined;
   shutdown(): Promise<void>;
 }
 
 /** Metrics only: the Prometheus exporter as the reader of a plain MeterProvider. */
-function startMetricsOnly(resourceAttributes: ResourceAttributes, exporter: PrometheusExporter): Sdk {
-  const provider = new MeterProvider({ resource: resourceFromAttributes(resourceAttributes), readers: [exporter] });
+function startMetricsOnly(resource: Resource, exporter: PrometheusExporter): Sdk {
+  const provider = new MeterProvider({ resource, readers: [exporter] });
   return { tracer: undefined, shutdown: () => provider.shutdown() };
 }
 
@@ -258,13 +258,12 @@ export function spanLimitsFromEnv(env: NodeJS.ProcessEnv): SpanLimits {
 
 /**
  * Traces and metrics: a TracerProvider with an OTLP batch exporter, and the MeterProvider, on
- * one resource (the SDK defaults, OTEL_RESOURCE_ATTRIBUTES, then Pharos's own). No global
+ * one resource. No global
  * registration, no context manager: RequestTracer holds the tracer and parents spans itself.
  */
-function startTraceSdk(env: NodeJS.ProcessEnv, resourceAttributes: ResourceAttributes, exporter: PrometheusExporter): Sdk {
+function startTraceSdk(env: NodeJS.ProcessEnv, resource: Resource, exporter: PrometheusExporter): Sdk {
   const sdkTrace = requireLazily("@opentelemetry/sdk-trace") as typeof SdkTrace;
   const { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TracerProvider } = sdkTrace;
-  const resource = defaultResource().merge(detectResources({ detectors: [resourceAttributesEnvDetector] })).merge(resourceFromAttributes(resourceAttributes));
   const meterProvider = new MeterProvider({ resource, readers: [exporter] });
   // Without OTEL_TRACES_SAMPLER, RequestTracer takes the root decision (ratio) and follows the
   // parent's flag before any span exists, so the SDK's sampler only ever sees sampled requests.
