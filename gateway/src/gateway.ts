@@ -39,6 +39,8 @@ export interface GatewayOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Metrics, traces and logs (cli/serve.ts boots it); defaults to metrics without the SDK. */
   readonly telemetry?: GatewayTelemetry;
+  /** Log the config's warnings (default true; in a cluster only the first worker does, so they appear once). */
+  readonly logConfigWarnings?: boolean;
 }
 
 export interface Gateway {
@@ -76,7 +78,7 @@ export function createGateway(loaded: LoadedConfig, options: GatewayOptions): Ga
   const config = loaded.config;
   const transports = createTransports();
   const { table, warnings } = buildTable(loaded, transports, env);
-  for (const warning of [...loaded.warnings, ...warnings]) logger.warn(warning);
+  if (options.logConfigWarnings !== false) for (const warning of [...loaded.warnings, ...warnings]) logger.warn(warning);
   const telemetry = options.telemetry ?? metricsOnlyTelemetry();
   const metricsEnabled = config.general_settings.enable_metrics !== false;
   observeGateway(telemetry.metrics, table, transports);

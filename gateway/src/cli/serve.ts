@@ -40,7 +40,8 @@ async function bootServe(args: ServeArgs, env: NodeJS.ProcessEnv): Promise<void>
 
 async function startWorker(loaded: LoadedConfig, plan: ServePlan, logger: Logger, env: NodeJS.ProcessEnv, clustered: boolean): Promise<void> {
   const telemetry = startWorkerTelemetry({ env, logger, instanceId: instanceIdOf(plan), clustered, metricsEnabled: loaded.config.general_settings.enable_metrics !== false });
-  const gateway = createGateway(loaded, { logger, env, telemetry });
+  // Every worker reads the same config: the first one started says what is wrong with it.
+  const gateway = createGateway(loaded, { logger, env, telemetry, logConfigWarnings: !clustered || cluster.worker?.id === 1 });
   await gateway.ready;
   const running = await listen(gateway.app, plan.host, plan.port).catch(async (error: unknown) => {
     await gateway.close().catch(() => undefined);
