@@ -81,12 +81,13 @@ const queries = dashboards.flatMap(({ file, json }) =>
   ),
 );
 
-/** Grafana's variables, as the test substitutes them ("All" for every query variable). */
+/** Grafana's variables, as the test substitutes them ("All" for every query variable, a custom one's default). */
 export function substitute(expr: string): string {
   return expr
     .replace(/\$__rate_interval/g, "1m")
     .replace(/\$__interval/g, "15s")
     .replace(/\$__range/g, "10m")
+    .replace(/\$\{?node_job\}?/g, "node")
     .replace(/\$\{?(instance|model_group|node|nginx)\}?/g, ".*");
 }
 
@@ -210,6 +211,15 @@ describe("every panel query against a real Prometheus that scraped a real gatewa
     const targets = await prometheus.targets();
     expect(targets.map((target) => target.job).sort()).toEqual(["nginx", "node", "pharos", "pharos-health", "prometheus"]);
     for (const target of targets) expect(target.health, `${target.job}: ${target.lastError}`).toBe("up");
+  });
+
+  it("select the node exporter through $node_job (node here, node-exporter on kube-prometheus), never a literal job", () => {
+    for (const { file, text, json } of dashboards) {
+      expect(text, file).not.toContain('job=\\"node\\"');
+      if (!text.includes("node_")) continue;
+      const variable = json.templating.list.find((candidate) => candidate.name === "node_job");
+      expect(variable, file).toMatchObject({ type: "custom", query: "node,node-exporter" });
+    }
   });
 
   it("every recording rule evaluates without error", async () => {
