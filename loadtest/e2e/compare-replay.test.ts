@@ -139,6 +139,22 @@ describe("replay checks the gateway first", () => {
     expect(run.seconds).toBeLessThan(8);
   }, 20_000);
 
+  it("compare checks both targets the same way before its first round", async () => {
+    const up = new ScriptedServer(() => ({ delayMs: 2 }));
+    const a = await up.listen();
+    const b = `http://127.0.0.1:${await unusedPort()}`;
+    try {
+      const run = await runHarness(["compare", "--a", a, "--b", b, "-u", "2", "--rounds", "3", "--slice", "2s"], { timeoutMs: 15_000 });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`no gateway at ${b}: is target B (--b) up? (GET ${b}/health/readiness: `);
+      expect(up.hitsOf("/health/readiness")).toBe(1);
+      expect(up.hitsOf("/v1/chat/completions")).toBe(0);
+      expect(run.seconds).toBeLessThan(8);
+    } finally {
+      await up.close();
+    }
+  }, 20_000);
+
   it("gives up after its short timeout when the target accepts but never answers", async () => {
     const silent = new ScriptedServer(() => ({ delayMs: 20_000 }));
     const target = await silent.listen();

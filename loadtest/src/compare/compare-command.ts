@@ -13,6 +13,7 @@ import { parseArgv } from "../cli/parse-argv.ts";
 import { openPlan } from "../cli/run-options.ts";
 import type { LogLevel, OpenPlan } from "../cli/run-options.ts";
 import { UsageError } from "../cli/usage-error.ts";
+import { checkGateway } from "../replay/gateway-check.ts";
 import { Logger } from "../report/logger.ts";
 import { loadScenario } from "../scenario/load-scenario.ts";
 import { createRandom } from "../scenario/random.ts";
@@ -112,6 +113,8 @@ export async function compareCommand(argv: readonly string[], io: CliIo): Promis
   const log = new Logger(options.loglevel, io.stderr);
   const scenario = await loadScenario(options.locustfile, { env: io.env, cwd: io.cwd });
   const engine = options.plan === undefined ? `autocannon, ${options.connections} connections, no think time` : `open model, ${options.plan.rate} req/s`;
+  // Both targets must answer before the first round: a dead one is an error now, not after every slice failed.
+  for (const [side, url] of [["A", options.a], ["B", options.b]] as const) await checkGateway(url, `is target ${side} (--${side.toLowerCase()}) up?`);
   log.info(`compare ${scenario.name}: A=${options.a} B=${options.b}; ${engine}; ${options.rounds} rounds of ${options.sliceS} s slices (ABBA order) after a warm-up pair`);
   const rounds = await runRounds(options, slicer(options, scenario, createRandom(options.seed)), log);
   const comparisons = compareRounds(rounds);

@@ -1,7 +1,7 @@
 /**
- * Before `replay` (`make loadtest`) starts its users: is a gateway listening at the target? One
- * GET of /health/readiness with a short timeout, so a missing gateway is one clear error instead
- * of a whole run of connection errors. Any HTTP answer means something is listening; a 5xx
+ * Before `replay` (`make loadtest`) starts its users, and before `compare` starts its rounds: is a
+ * gateway listening at each target? One GET of /health/readiness with a short timeout, so a
+ * missing gateway is one clear error instead of a whole run of connection errors. Any HTTP answer means something is listening; a 5xx
  * answer (Pharos' readiness says 503 while its database or cache is down) is worth a warning.
  */
 import { request } from "undici";
@@ -22,14 +22,20 @@ function cause(error: unknown, timeoutMs: number): string {
   return code === undefined || message.includes(code) ? message : `${code}: ${message}`;
 }
 
-/** Resolves with the HTTP status of the readiness check; a UsageError when nothing answers in time. */
-export async function checkGateway(host: string, timeoutMs = GATEWAY_CHECK_TIMEOUT_MS): Promise<number> {
+/** What replay says to do when nothing answers. */
+const START_A_GATEWAY = "start it with `make run` or `make stack` first";
+
+/**
+ * Resolves with the HTTP status of the readiness check; a UsageError when nothing answers in
+ * time, saying `advice` (what to do about it).
+ */
+export async function checkGateway(host: string, advice = START_A_GATEWAY, timeoutMs = GATEWAY_CHECK_TIMEOUT_MS): Promise<number> {
   const url = readinessUrl(host);
   let response: Awaited<ReturnType<typeof request>>;
   try {
     response = await request(url, { method: "GET", signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new UsageError(`no gateway at ${host}: start it with \`make run\` or \`make stack\` first (GET ${url}: ${cause(error, timeoutMs)})`);
+    throw new UsageError(`no gateway at ${host}: ${advice} (GET ${url}: ${cause(error, timeoutMs)})`);
   }
   // the status is the answer; the body only has to be drained, a slow or broken one changes nothing
   await response.body.dump().catch(() => undefined);
