@@ -28,6 +28,7 @@ import { NO_PIPELINE_TELEMETRY } from "./telemetry/pipeline-telemetry.ts";
 import type { CacheStage, StreamRecorder } from "./cache/cache-stage.ts";
 import type { CachePlan } from "./cache/response-cache.ts";
 import type { KeyGuard } from "./keys/key-guard.ts";
+import { modelAccessError } from "./keys/model-access.ts";
 import type { Guardrails, OutputGuard, StreamGuard } from "./guardrails/guardrails.ts";
 import type { PipelineTelemetry } from "./telemetry/pipeline-telemetry.ts";
 
@@ -59,9 +60,9 @@ const CAN_SERVE: Record<Operation, (deployment: Deployment) => boolean> = {
   embeddings: (deployment) => deployment.adapter.operations.has("embeddings") && MODES.embeddings.has(deployment.mode),
 };
 
-function unknownModel(group: string, known: readonly string[]): GatewayError {
+function unknownModel(group: string, known: readonly string[], param = "model"): GatewayError {
   const shown = known.length > 20 ? `${known.slice(0, 20).join(", ")}, … (${known.length} in all)` : known.join(", ");
-  return new GatewayError("unknown_model", `Model group '${group}' does not exist. Available model groups: ${shown || "(none configured)"}`, { param: "model" });
+  return new GatewayError("unknown_model", `Model group '${group}' does not exist. Available model groups: ${shown || "(none configured)"}`, { param });
 }
 
 /** Aborts when the client closes the connection before the response is complete. */
@@ -128,6 +129,7 @@ export class Pipeline {
     if (!deployments.some(canServe)) {
       throw new GatewayError("unsupported_operation", `Model group '${group}' does not serve ${OPERATION_NAMES[op]} (its deployments are ${deployments[0]!.mode} models)`, { param: "model" });
     }
+    const fallbacks = params.fallbacks === undefined ? undefined : this.requestFallbacks(state, params.fallbacks);
     const tracer = this.telemetry.tracer;
     if (tracer !== undefined) state.trace = tracer.start(ctx.headers, op, group, state.startedAt);
     const stream = op !== "embeddings" && (body as ChatRequest).stream === true;
@@ -153,7 +155,15 @@ export class Pipeline {
     };
     state.trace?.routeStarted(group);
     const prompt = this.router.policy.preCallChecks ? promptCheck(op, body) : undefined;
-    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call), { stream, signal: call.clientSignal, counters: state, prompt, tags: params.tags });
+    const outcome = await this.router.route(group, canServe, (deployment) => this.attempt(state, deployment, call), {
+      stream,
+      signal: call.clientSignal,
+      counters: state,
+      prompt,
+      tags: params.tags,
+      numRetries: params.numRetries,
+      fallbacks,
+    });
     state.deployment = outcome.deployment;
     state.attemptedRetries = outcome.attemptedRetries;
     state.attemptedFallbacks = outcome.attemptedFallbacks;
@@ -166,6 +176,18 @@ export class Pipeline {
     } finally {
       outcome.finish({ usage: state.usage, error: failure });
     }
+  }
+
+  /** The request's own `fallbacks` as model groups (aliases resolved): each must exist and be one the caller may call. */
+  private requestFallbacks(state: RequestState, names: readonly string[]): string[] {
+    const aliases = this.router.policy.aliases;
+    return names.map((name) => {
+      const group = aliases.targets.get(name) ?? name;
+      if (!this.table.groups.has(group)) throw unknownModel(name, [...this.table.groupNames, ...aliases.listed], "fallbacks");
+      const denied = modelAccessError(state.auth, group, name, "fallbacks");
+      if (denied !== undefined) throw denied;
+      return group;
+    });
   }
 
   /** One attempt; its time waiting on the upstream counts as upstream time, success or not. */

@@ -138,6 +138,15 @@ describe("the memory cache", () => {
     expect((await chat(memory, { messages: short })).headers.get("x-litellm-cache-key")).toBeNull(); // expired
   });
 
+  it("takes LiteLLM's caching: false as neither read nor write", async () => {
+    const messages = [{ role: "user", content: fresh() }];
+    await chat(memory, { messages });
+    const before = chatHits();
+    expect((await chat(memory, { messages, caching: false })).headers.get("x-litellm-cache-key")).toBeNull();
+    expect((await chat(memory, { messages })).headers.get("x-litellm-cache-key")).not.toBeNull();
+    expect(chatHits() - before).toBe(1);
+  });
+
   it("rejects a malformed cache control with a 400 naming it, and reaches no upstream", async () => {
     const before = chatHits();
     const response = await chat(memory, { messages: [{ role: "user", content: fresh() }], cache: { ttl: "soon" } });

@@ -157,6 +157,14 @@ describe("what a key may do", () => {
     expect(models.data.map((model) => model.id)).toEqual(["embed-mock"]);
   });
 
+  it("cannot reach another group through a request's own fallbacks (401 naming 'fallbacks')", async () => {
+    const { key } = await generate({ models: ["gpt-mock"] });
+    const answer = await call(a, "POST", "/v1/chat/completions", { model: "gpt-mock", messages: [{ role: "user", content: "hello" }], fallbacks: ["embed-mock"] }, key);
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ error: { param: "fallbacks" } });
+    expect(JSON.stringify(answer.body)).toContain("not allowed to call model group 'embed-mock'");
+  });
+
   it("stops at its expiry", async () => {
     const { key } = await generate({ duration: "1s" });
     expect((await chat(a, key)).status).toBe(200);

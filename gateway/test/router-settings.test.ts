@@ -2,8 +2,8 @@
  * Router settings wired from config.yaml to behaviour, one row each, through real `pharos serve`
  * processes and mock upstreams that count hits: retry_policy, allowed_fails_policy,
  * disable_cooldowns, content_policy_fallbacks, default_fallbacks, max_fallbacks (their rules are
- * unit-tested in router/policies.test.ts; this proves the config reaches them), and the skip of
- * a deployment over its own tpm.
+ * unit-tested in router/policies.test.ts; this proves the config reaches them), the skip of
+ * a deployment over its own tpm, and the request's own num_retries and fallbacks.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MockUpstream } from "../src/mock/mock-upstream.ts";
@@ -166,6 +166,39 @@ const rows: Row[] = [
       expect(message(answer)).toContain("fallbacks tried: fb1 (upstream_server_error), fb2 (upstream_server_error)");
       expect(header(answer, "x-litellm-attempted-fallbacks")).toBe("2");
       expect(hits("fb1", "fb2", "fb3")).toEqual([1, 1, 0]);
+    },
+  },
+  {
+    setting: "request num_retries",
+    proves: "a request's num_retries: 2 retries a 500 twice where num_retries is 0; a negative one is a 400",
+    async run() {
+      for (const name of ["r1", "r2", "r3"] as const) mocks[name].faults.setDefault({ status: 500, message: `${name} broke` });
+      const retried = await chat(policies.url, "retry", { num_retries: 2 });
+      expect(retried.status).toBe(500);
+      expect(header(retried, "x-litellm-attempted-retries")).toBe("2");
+      expect(hits("r1", "r2", "r3")).toEqual([1, 1, 1]);
+      const plain = await chat(policies.url, "retry");
+      expect(header(plain, "x-litellm-attempted-retries")).toBe("0");
+      expect((await chat(policies.url, "retry", { num_retries: -1 })).status).toBe(400);
+    },
+  },
+  {
+    setting: "request fallbacks",
+    proves: "a request's fallbacks take the place of the configured chain; unknown groups are a 400 naming 'fallbacks'",
+    async run() {
+      mocks.c0.faults.setDefault({ status: 500, message: "c0 is down" });
+      const answer = await chat(policies.url, "chain", { fallbacks: ["fb3"] });
+      expect(answer.status).toBe(200);
+      expect(model(answer)).toBe("fb3-model");
+      expect(header(answer, "x-litellm-attempted-fallbacks")).toBe("1");
+      expect(hits("fb1", "fb2", "fb3")).toEqual([0, 0, 1]);
+      // Refused before anything is sent (c0 may be cooling from the max_fallbacks row: not counted on).
+      const before = hits("c0", "fb1", "fb2", "fb3");
+      const unknown = await chat(policies.url, "chain", { fallbacks: ["fb3", "no-such-group"] });
+      expect(unknown.status).toBe(404);
+      expect((unknown.body as { error: { param: string } }).error.param).toBe("fallbacks");
+      expect(message(unknown)).toContain("'no-such-group' does not exist");
+      expect(hits("c0", "fb1", "fb2", "fb3")).toEqual(before);
     },
   },
   {

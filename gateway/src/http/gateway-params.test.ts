@@ -26,4 +26,26 @@ describe("the gateway's own request fields", () => {
   ])("refuse cache %j with a 400 naming '%s' (it used to be ignored)", (cache, param) => {
     expect(() => takeGatewayParams({ model: "m", cache })).toThrow(expect.objectContaining({ status: 400, param }));
   });
+
+  it("map LiteLLM's caching flag onto the cache controls: false bypasses the cache, true opts in", () => {
+    expect(takeGatewayParams({ model: "m", caching: false }).cache).toMatchObject({ noCache: true, noStore: true, useCache: false });
+    expect(takeGatewayParams({ model: "m", caching: true, cache: { ttl: 5 } }).cache).toMatchObject({ useCache: true, ttlSeconds: 5, noCache: false });
+  });
+
+  it("take the request's num_retries and fallbacks for the router", () => {
+    const body: Record<string, unknown> = { model: "m", num_retries: 3, fallbacks: ["a", "b"] };
+    expect(takeGatewayParams(body)).toMatchObject({ numRetries: 3, fallbacks: ["a", "b"] });
+    expect(body).toEqual({ model: "m" });
+  });
+
+  it.each([
+    [{ caching: "yes" }, "caching"],
+    [{ num_retries: 1.5 }, "num_retries"],
+    [{ num_retries: -1 }, "num_retries"],
+    [{ fallbacks: "gpt-4" }, "fallbacks"],
+    [{ fallbacks: [{ model: "gpt-4" }] }, "fallbacks"],
+    [{ mock_testing_fallbacks: true }, "mock_testing_fallbacks"],
+  ])("refuse %j with a 400 naming '%s' (these used to be ignored)", (fields, param) => {
+    expect(() => takeGatewayParams({ model: "m", ...fields })).toThrow(expect.objectContaining({ status: 400, param }));
+  });
 });

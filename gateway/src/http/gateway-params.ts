@@ -4,17 +4,19 @@
  */
 import { NO_CONTROLS, parseControls } from "../cache/cache-controls.ts";
 import type { CacheControls } from "../cache/cache-controls.ts";
-import { GatewayError } from "../errors.ts";
+import { GatewayError, shown } from "../errors.ts";
 
 export interface GatewayParams {
-  /** Per-request cache controls: no-cache, no-store, ttl, s-maxage, namespace, use-cache. */
+  /** Per-request cache controls: no-cache, no-store, ttl, s-maxage, namespace, use-cache; `caching: false|true` maps onto them. */
   readonly cache: CacheControls;
   /** Free-form metadata (kept in spend logs, never sent upstream). */
   readonly metadata: Record<string, unknown> | undefined;
   /** Guardrails requested by name. */
   readonly guardrails: unknown;
-  readonly fallbacks: unknown;
-  readonly numRetries: unknown;
+  /** Model groups to fall back to for this request, in place of `fallbacks` and `default_fallbacks`. */
+  readonly fallbacks: readonly string[] | undefined;
+  /** Retries for this request, in place of `num_retries`. */
+  readonly numRetries: number | undefined;
   /** Routing tags (`tags`, else `metadata.tags`) for router_settings.enable_tag_filtering. */
   readonly tags: readonly string[] | undefined;
 }
@@ -47,7 +49,7 @@ export function refuseGuardrails(params: GatewayParams): undefined {
   return undefined;
 }
 
-/** A list of strings, or a 400 naming `param`. */
+/** A list of strings (tags, fallback groups), or a 400 naming `param`. */
 function tagList(value: unknown, param: string): readonly string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || !value.every((tag) => typeof tag === "string")) {
@@ -56,18 +58,44 @@ function tagList(value: unknown, param: string): readonly string[] | undefined {
   return value as string[];
 }
 
+function retries(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new GatewayError("invalid_request", `Invalid request: 'num_retries' must be an integer >= 0 (got ${shown(value)})`, { param: "num_retries" });
+  }
+  return value;
+}
+
+/** LiteLLM's `caching` flag: false = neither read nor write the cache, true = use it (also under mode: default_off). */
+function withCaching(controls: CacheControls, caching: unknown): CacheControls {
+  if (caching === undefined || caching === null) return controls;
+  if (typeof caching !== "boolean") throw new GatewayError("invalid_request", `Invalid request: 'caching' must be true or false (got ${shown(caching)})`, { param: "caching" });
+  return caching ? { ...controls, useCache: true } : { ...controls, noCache: true, noStore: true };
+}
+
+/** LiteLLM forces a failure with it to test fallbacks; Pharos does not fake failures of real deployments. */
+function refuseMockTestingFallbacks(value: unknown): void {
+  if (value === undefined || value === null || value === false) return;
+  throw new GatewayError(
+    "invalid_request",
+    "Invalid request: 'mock_testing_fallbacks' is not supported: Pharos does not fake a deployment's failure (it would count toward its cooldown); test fallbacks with a deployment that fails, e.g. the mock upstream's faults",
+    { param: "mock_testing_fallbacks" },
+  );
+}
+
 /** Removes the gateway's fields from `body` (in place) and returns them; throws on a malformed one. */
 export function takeGatewayParams(body: Record<string, unknown>): GatewayParams {
   let found = false;
   for (const name of NAMES) if (name in body) found = true;
   if (!found) return NO_GATEWAY_PARAMS;
   const metadata = asRecord(body["metadata"]) ?? asRecord(body["litellm_metadata"]);
+  refuseMockTestingFallbacks(body["mock_testing_fallbacks"]);
   const params: GatewayParams = {
-    cache: parseControls(body["cache"]),
+    cache: withCaching(parseControls(body["cache"]), body["caching"]),
     metadata,
     guardrails: body["guardrails"],
-    fallbacks: body["fallbacks"],
-    numRetries: body["num_retries"],
+    fallbacks: tagList(body["fallbacks"], "fallbacks"),
+    numRetries: retries(body["num_retries"]),
     tags: tagList(body["tags"], "tags") ?? tagList(metadata?.["tags"], "metadata.tags"),
   };
   for (const name of NAMES) delete body[name];

@@ -10,6 +10,7 @@
  * The parallel slot is freed, and the tokens counted, when the response ends.
  */
 import { GatewayError } from "../errors.ts";
+import { modelAccessError } from "./model-access.ts";
 import type { PharosContext } from "../request-state.ts";
 import type { CachedKey, KeyCache } from "./key-cache.ts";
 import { hasLimits } from "./rate-limiter.ts";
@@ -61,10 +62,8 @@ export class KeyGuard {
   admit(ctx: PharosContext, group: string, asked = group): Promise<void> | undefined {
     const auth = ctx.state.auth;
     if (auth === undefined) return undefined;
-    // `asked`: the name in the request (a model_group_alias): a key listing either may call it.
-    if (auth.models !== undefined && !auth.models.includes(group) && !auth.models.includes(asked)) {
-      throw new GatewayError("model_access_denied", `This key is not allowed to call model group '${group}'. It may call: ${auth.models.join(", ")}.`, { param: "model" });
-    }
+    const denied = modelAccessError(auth, group, asked, "model");
+    if (denied !== undefined) throw denied;
     if (auth.kind !== "virtual" || auth.keyHash === undefined) return undefined;
     const key = this.cache.peek(auth.keyHash);
     if (key === undefined) return undefined;

@@ -8,6 +8,7 @@
  * - Every other upstream failure (including "no healthy deployment") goes to the group's
  *   `fallbacks` entry (or the `"*"` entry), then `default_fallbacks`, without duplicates,
  *   at most `max_fallbacks` groups.
+ * - A request's own `fallbacks` replace that general chain for it (still at most `max_fallbacks`).
  * - A client that went away, or a gateway bug, has no fallback.
  */
 import type { ErrorCode } from "../errors.ts";
@@ -40,9 +41,11 @@ function finish(group: string, lists: ReadonlyArray<readonly string[] | undefine
   return out.slice(0, max);
 }
 
-export function fallbackGroups(group: string, code: ErrorCode, settings: FallbackSettings): string[] {
+/** `requested`: the request's own `fallbacks`, which take the place of the general chain (the group's entry and the defaults). */
+export function fallbackGroups(group: string, code: ErrorCode, settings: FallbackSettings, requested?: readonly string[]): string[] {
   if (NO_FALLBACK.has(code)) return [];
   const special = code === "context_window_exceeded" ? settings.contextWindow : code === "content_policy_violation" ? settings.contentPolicy : undefined;
   if (special !== undefined) return finish(group, [entryFor(special, group)], settings.maxFallbacks);
+  if (requested !== undefined) return finish(group, [requested], settings.maxFallbacks);
   return finish(group, [entryFor(settings.general, group), settings.defaults], settings.maxFallbacks);
 }

@@ -120,6 +120,12 @@ describe("fallback plan", () => {
     expect(fallbackGroups("gpt", "content_policy_violation", settings)).toEqual(["small", "tiny", "default"]);
   });
 
+  it("lets a request's own fallbacks replace the general chain, but not the context-window list", () => {
+    expect(fallbackGroups("gpt", "upstream_server_error", settings, ["mine", "gpt", "mine"])).toEqual(["mine"]);
+    expect(fallbackGroups("gpt", "context_window_exceeded", settings, ["mine"])).toEqual(["long"]);
+    expect(fallbackGroups("gpt", "upstream_timeout", { ...settings, maxFallbacks: 1 }, ["a", "b"])).toEqual(["a"]);
+  });
+
   it("stops at max_fallbacks, never falls back to the group itself, never for a client that left", () => {
     expect(fallbackGroups("gpt", "upstream_timeout", { ...settings, maxFallbacks: 1 })).toEqual(["small"]);
     expect(fallbackGroups("small", "upstream_timeout", { ...settings, general: new Map([["small", ["small", "tiny"]]]) })).toEqual(["tiny", "default"]);

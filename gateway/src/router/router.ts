@@ -71,6 +71,10 @@ export interface RouteOptions {
   readonly prompt?: PromptCheck | undefined;
   /** The request's tags (tag-filter.ts), used when the policy has tag filtering on. */
   readonly tags?: readonly string[] | undefined;
+  /** The request's own `num_retries`, in place of the policy's. */
+  readonly numRetries?: number | undefined;
+  /** The request's own `fallbacks` (model groups), in place of `fallbacks` and `default_fallbacks`. */
+  readonly fallbacks?: readonly string[] | undefined;
 }
 
 export interface RouterOptions {
@@ -177,7 +181,7 @@ export class Router {
       if (!(error instanceof GatewayError)) throw error;
       primary = error;
     }
-    const plan = fallbackGroups(group, primary.code, this.policy.fallbacks);
+    const plan = fallbackGroups(group, primary.code, this.policy.fallbacks, options.fallbacks);
     const tried: string[] = [];
     for (const next of plan) {
       if (options.signal?.aborted === true) break;
@@ -242,6 +246,7 @@ export class Router {
     const eligible = this.candidates(group, filter);
     const candidates = this.fitting(group, this.policy.tagFiltering ? tagCandidates(group, eligible, options.tags) : eligible, options.prompt);
     const stream = options.stream === true;
+    const retrySettings = options.numRetries === undefined ? this.policy.retry : { ...this.policy.retry, numRetries: options.numRetries };
     let tried = NOTHING;
     let retries = 0;
     let refusals = 0;
@@ -280,7 +285,7 @@ export class Router {
         lastError = error;
         const decision = decideRetry(
           { code: error.code, retryable: error.retryable, retryAfterSeconds: error.retryAfterSeconds, retriesSoFar: retries, anotherDeployment: this.anotherAvailable(candidates, tried, this.clock()) },
-          this.policy.retry,
+          retrySettings,
           this.random,
         );
         if (!decision.retry) throw error;
