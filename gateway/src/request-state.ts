@@ -59,6 +59,17 @@ export interface RequestState {
   appliedGuardrails: readonly string[] | undefined;
   /** The request's own tags (`tags` / `metadata.tags`): routing, and spend per tag. */
   requestTags: readonly string[] | undefined;
+  /**
+   * Headers decided before the answer exists (key spend, x-ratelimit-*): sent with the answer's
+   * own headers (litellm-headers.ts) or, on answers Koa writes, by request-context. Never set on
+   * the response early: one header set before writeHead sends Node down its per-header path.
+   */
+  responseHeaders: Record<string, string> | undefined;
+}
+
+/** Adds headers for the answer, whichever way it is written (see RequestState.responseHeaders). */
+export function addResponseHeaders(state: RequestState, headers: Readonly<Record<string, string>>): void {
+  state.responseHeaders = state.responseHeaders === undefined ? { ...headers } : Object.assign(state.responseHeaders, headers);
 }
 
 export type PharosContext = ParameterizedContext<RequestState>;
@@ -121,5 +132,6 @@ export function newRequestState(callId: string, startedAt: number): RequestState
     trace: undefined,
     appliedGuardrails: undefined,
     requestTags: undefined,
+    responseHeaders: undefined,
   };
 }

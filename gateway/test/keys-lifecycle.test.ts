@@ -205,6 +205,24 @@ describe("what a key may do", () => {
     expect(refused!.body).toMatchObject({ error: { type: "rate_limit_error", code: "429" } });
   });
 
+  it("sends its x-ratelimit-* and spend headers on every kind of answer: JSON, stream, an upstream error", async () => {
+    const { key } = await generate({ rpm_limit: 50 });
+    const stream = await fetch(`${a.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-mock", stream: true, messages: [{ role: "user", content: "hello" }] }),
+    });
+    expect(await stream.text()).toContain("data: [DONE]");
+    mock.faults.push({ status: 500, times: 3 }); // the first attempt and its two retries
+    const failed = await chat(a, key);
+    mock.faults.clear();
+    expect([stream.status, failed.status]).toEqual([200, 500]);
+    for (const answer of [stream, failed]) {
+      expect(answer.headers.get("x-ratelimit-limit-requests")).toBe("50");
+      expect(answer.headers.get("x-litellm-key-spend")).not.toBeNull();
+    }
+  });
+
   it("limits parallel requests", async () => {
     const { key } = await generate({ max_parallel_requests: 1 });
     mock.faults.push({ latencyMs: 400, times: 1 });

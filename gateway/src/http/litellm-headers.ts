@@ -27,5 +27,6 @@ export function litellmHeaders(state: RequestState, totalMs: number, includeCost
   }
   if (includeCost) headers["x-litellm-response-cost"] = String(state.costUsd);
   if (state.appliedGuardrails !== undefined && state.appliedGuardrails.length > 0) headers["x-litellm-applied-guardrails"] = state.appliedGuardrails.join(",");
+  if (state.responseHeaders !== undefined) Object.assign(headers, state.responseHeaders);
   return headers;
 }

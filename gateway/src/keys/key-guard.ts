@@ -10,8 +10,9 @@
  * The parallel slot is freed, and the tokens counted, when the response ends.
  */
 import { GatewayError } from "../errors.ts";
-import { modelAccessError } from "./model-access.ts";
+import { addResponseHeaders } from "../request-state.ts";
 import type { PharosContext } from "../request-state.ts";
+import { modelAccessError } from "./model-access.ts";
 import type { CachedKey, KeyCache } from "./key-cache.ts";
 import { hasLimits } from "./rate-limiter.ts";
 import type { KeyLimits, LimitKind, RateLimiter } from "./rate-limiter.ts";
@@ -68,7 +69,7 @@ export class KeyGuard {
     const key = this.cache.peek(auth.keyHash);
     if (key === undefined) return undefined;
     const spend = this.checkBudget(key);
-    ctx.set(KEY_SPEND_HEADER, String(spend));
+    addResponseHeaders(ctx.state, { [KEY_SPEND_HEADER]: String(spend) });
     const limits: KeyLimits = { rpm: key.record.rpmLimit, tpm: key.record.tpmLimit, parallel: key.record.maxParallelRequests };
     if (!hasLimits(limits)) return undefined;
     return this.limit(ctx, group, auth.keyHash, auth.keyAlias, limits);
@@ -85,8 +86,8 @@ export class KeyGuard {
         headers: admission.headers,
       });
     }
-    ctx.set(admission.headers);
     const state = ctx.state;
+    addResponseHeaders(state, admission.headers);
     ctx.res.once("close", () => admission.release(state.cacheResult === "hit" ? 0 : (state.usage?.total_tokens ?? 0)));
   }
 

@@ -21,11 +21,15 @@ export function requestContext(observers: readonly RequestObserver[], logger: Lo
     ctx.state.route = routeLabelOf(ctx.path);
     try {
       await next();
-      // Answers Koa writes (errors, models, health, admin) get the call id here; the proxied
-      // ones wrote it with their other headers (litellm-headers.ts). Nothing is set before the
+      // Answers Koa writes (errors, models, health, admin) get the call id and the headers decided
+      // earlier (RequestState.responseHeaders) here; the proxied ones wrote them with their other
+      // headers (litellm-headers.ts). Nothing is set before the
       // handler runs: a header set early would turn Node's one-object writeHead into a
       // setHeader call per header on every proxied response.
-      if (ctx.respond !== false && !ctx.res.headersSent) ctx.set("x-litellm-call-id", callId);
+      if (ctx.respond !== false && !ctx.res.headersSent) {
+        ctx.set("x-litellm-call-id", callId);
+        if (ctx.state.responseHeaders !== undefined) ctx.set(ctx.state.responseHeaders);
+      }
     } finally {
       if (observers.length > 0) notify(observers, recordOf(ctx.state, ctx.method, ctx.status, performance.now() - startedAt), logger);
     }
