@@ -137,16 +137,15 @@ describe("the key guard", () => {
       now: t.now,
       onBudgetReading: (reading) => readings.push(reading),
     });
-    const headers: Record<string, string> = {};
     const context = async () => {
       const auth = await t.cache.resolve(key.keyHash, ctx);
-      return {
-        state: { auth, usage: undefined, cacheResult: undefined },
-        set: (name: string | Record<string, string>, value?: string) => (typeof name === "string" ? (headers[name] = value!) : Object.assign(headers, name)),
-        res: { once: () => undefined },
-      } as unknown as PharosContext;
+      // Headers are never set on the response early: the guard puts them on the request state.
+      const noEarlyHeaders = (): never => {
+        throw new Error("the key guard set a response header before the answer");
+      };
+      return { state: { auth, usage: undefined, cacheResult: undefined, responseHeaders: undefined }, set: noEarlyHeaders, res: { once: () => undefined } } as unknown as PharosContext;
     };
-    return { t, guard, context, headers };
+    return { t, guard, context };
   }
 
   it("refuses model groups outside the key's models (401)", async () => {
@@ -187,10 +186,11 @@ describe("the key guard", () => {
   });
 
   it("applies rate limits with x-ratelimit headers", async () => {
-    const { guard, context, headers } = guardFor(record({ rpmLimit: 1 }));
-    await admit(guard, await context(), "gpt-mock");
-    expect(headers["x-ratelimit-limit-requests"]).toBe("1");
-    expect(headers["x-litellm-key-spend"]).toBe("0");
+    const { guard, context } = guardFor(record({ rpmLimit: 1 }));
+    const admitted = await context();
+    await admit(guard, admitted, "gpt-mock");
+    expect(admitted.state.responseHeaders?.["x-ratelimit-limit-requests"]).toBe("1");
+    expect(admitted.state.responseHeaders?.["x-litellm-key-spend"]).toBe("0");
     const error = await rejection(admit(guard, await context(), "gpt-mock"));
     expect(error.status).toBe(429);
     expect(error.headers?.["x-ratelimit-remaining-requests"]).toBe("0");
