@@ -4,7 +4,7 @@
  * upstream runs as its own process and takes scripted faults over HTTP.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { freePort } from "../../tests/support/ports.ts";
 import { removeTempDirs, tempDir } from "../../tests/support/temp-dir.ts";
 import { waitFor } from "../../tests/support/wait-for.ts";
 import { processAlive } from "../src/process-alive.ts";
+import { OLD_NODE } from "../../tests/support/old-node.ts";
 
 afterAll(() => removeTempDirs());
 
@@ -223,13 +224,6 @@ describe("a cluster that has started", () => {
   });
 });
 
-/** The system's Node (Debian's), when it is older than the one pharos needs: the user who forgot to switch. */
-const OLD_NODE = ((): { path: string; version: string } | undefined => {
-  const path = "/usr/bin/node";
-  if (!existsSync(path)) return undefined;
-  const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim();
-  return Number(/^v(\d+)\./.exec(version)?.[1] ?? "99") < 22 ? { path, version } : undefined;
-})();
 
 describe("pharos on a Node.js that is too old", () => {
   it.skipIf(OLD_NODE === undefined)(`says which Node it needs and exits 1 (${OLD_NODE?.version ?? "no old Node here"})`, () => {

@@ -3,11 +3,12 @@
  * LOCUST_* / flag precedence, and clear errors for bad flags and bad scenario files.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedServer } from "./support/scripted-server.ts";
 import { removeTempDirs, runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
+import { OLD_NODE } from "../../tests/support/old-node.ts";
 
 const FAST = "users: [{ name: U, wait_time: constant(0.05), tasks: [{ method: GET, path: /ok }] }]\n";
 const FAILING = "users: [{ name: U, wait_time: constant(0.05), tasks: [{ method: GET, path: /fail }] }]\n";
@@ -122,13 +123,6 @@ describe("clear errors, exit 2", () => {
   });
 });
 
-/** The system's Node (Debian's), when it is older than the one the harness needs. */
-const OLD_NODE = ((): { path: string; version: string } | undefined => {
-  const path = "/usr/bin/node";
-  if (!existsSync(path)) return undefined;
-  const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim();
-  return Number(/^v(\d+)\./.exec(version)?.[1] ?? "99") < 22 ? { path, version } : undefined;
-})();
 
 describe("on a Node.js that is too old", () => {
   it.skipIf(OLD_NODE === undefined)(`says which Node it needs and exits 1 (${OLD_NODE?.version ?? "no old Node here"})`, () => {

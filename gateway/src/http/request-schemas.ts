@@ -156,13 +156,11 @@ const responseFormat = z.discriminatedUnion(
 // ---------------------------------------------------------------------------------------------
 // The three bodies.
 
-const chatBody = z.looseObject({
-  model,
-  messages: z.array(message, must("a list of messages")).min(1, { error: "must contain at least one message" }),
+/** The fields chat and text completions share: streaming, length and sampling. */
+const completionFields = {
   stream,
   stream_options: streamOptions,
   max_tokens: maxTokens,
-  max_completion_tokens: maxTokens,
   temperature,
   top_p: topP,
   n,
@@ -171,6 +169,13 @@ const chatBody = z.looseObject({
   frequency_penalty: penalty,
   seed,
   logit_bias: logitBias,
+};
+
+const chatBody = z.looseObject({
+  model,
+  messages: z.array(message, must("a list of messages")).min(1, { error: "must contain at least one message" }),
+  ...completionFields,
+  max_completion_tokens: maxTokens,
   logprobs: boolean.nullable().optional(),
   top_logprobs: integerFrom(0, 20).nullable().optional(),
   tools: z.array(tool, must("a list of tools")).optional(),
@@ -189,17 +194,7 @@ const chatBody = z.looseObject({
 const completionBody = z.looseObject({
   model,
   prompt: z.union([z.string(), z.array(string).min(1, must("a string or a non-empty list of strings"))], must("a string or a non-empty list of strings")),
-  stream,
-  stream_options: streamOptions,
-  max_tokens: maxTokens,
-  temperature,
-  top_p: topP,
-  n,
-  stop,
-  presence_penalty: penalty,
-  frequency_penalty: penalty,
-  seed,
-  logit_bias: logitBias,
+  ...completionFields,
   logprobs: integerFrom(0, 5).nullable().optional(),
   echo: boolean.nullable().optional(),
   best_of: integerFrom(1).nullable().optional(),

@@ -58,13 +58,11 @@ export interface StreamOptionsField {
  * Optional fields are `null` where OpenAI's API accepts null (validated in request-schemas.ts):
  * adapters treat null as not sent.
  */
-export interface ChatRequest {
-  model: string;
-  messages: ChatMessage[];
+/** The fields chat and text completions share: streaming, length and sampling. */
+interface CompletionFields {
   stream?: boolean | null;
   stream_options?: StreamOptionsField | null;
   max_tokens?: number | null;
-  max_completion_tokens?: number | null;
   temperature?: number | null;
   top_p?: number | null;
   n?: number | null;
@@ -72,6 +70,12 @@ export interface ChatRequest {
   seed?: number | null;
   presence_penalty?: number | null;
   frequency_penalty?: number | null;
+}
+
+export interface ChatRequest extends CompletionFields {
+  model: string;
+  messages: ChatMessage[];
+  max_completion_tokens?: number | null;
   response_format?: ResponseFormat;
   tools?: Tool[];
   tool_choice?: ToolChoice;
@@ -79,19 +83,9 @@ export interface ChatRequest {
   [key: string]: unknown;
 }
 
-export interface CompletionRequest {
+export interface CompletionRequest extends CompletionFields {
   model: string;
   prompt: string | string[];
-  stream?: boolean | null;
-  stream_options?: StreamOptionsField | null;
-  max_tokens?: number | null;
-  temperature?: number | null;
-  top_p?: number | null;
-  n?: number | null;
-  stop?: string | string[] | null;
-  seed?: number | null;
-  presence_penalty?: number | null;
-  frequency_penalty?: number | null;
   suffix?: string | null;
   user?: string;
   [key: string]: unknown;
