@@ -3,6 +3,7 @@ import { SUPPORTED_ALERT_TYPES } from "../../gateway/src/alerting/alert.ts";
 import type { AlertingSettings } from "../../gateway/src/alerting/settings.ts";
 import type { RequestRecord } from "../../gateway/src/request-state.ts";
 import type { Deployment, DeploymentTable } from "../../gateway/src/router/deployments.ts";
+import { requestRecord as baseRecord } from "./request-record.ts";
 
 export function alertingSettings(overrides: Partial<AlertingSettings> = {}): AlertingSettings {
   return {
@@ -34,34 +35,7 @@ export function tableOf(...deployments: Deployment[]): DeploymentTable & { byId:
 }
 
 export function requestRecord(deployment: Deployment, overrides: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    callId: "c1",
-    route: "chat_completions",
-    method: "POST",
-    status: 200,
-    op: "chat",
-    group: "gpt-4o-mini",
-    deployment,
-    auth: undefined,
-    stream: false,
-    startedAtEpochMs: 1_000,
-    durationMs: 120,
-    upstreamMs: 100,
-    overheadMs: 20,
-    timeToFirstChunkMs: undefined,
-    usage: undefined,
-    costUsd: 0,
-    attemptedRetries: 0,
-    attemptedFallbacks: 0,
-    cacheResult: undefined,
-    errorCode: undefined,
-    errorMessage: undefined,
-    finishReasons: undefined,
-    trace: undefined,
-    appliedGuardrails: undefined,
-    requestTags: undefined,
-    ...overrides,
-  };
+  return baseRecord({ callId: "c1", group: "gpt-4o-mini", deployment, startedAtEpochMs: 1_000, durationMs: 120, upstreamMs: 100, overheadMs: 20, ...overrides });
 }
 
 export function failedRecord(deployment: Deployment, overrides: Partial<RequestRecord> = {}): RequestRecord {

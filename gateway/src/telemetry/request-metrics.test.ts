@@ -7,6 +7,7 @@ import { MetricStore } from "./metric-store.ts";
 import type { HistogramValue } from "./metric-store.ts";
 import { PharosMetrics } from "./metrics.ts";
 import { recordRequest } from "./request-metrics.ts";
+import { requestRecord } from "../../../tests/support/request-record.ts";
 
 const transport: Transport = { request: () => Promise.reject(new Error("no I/O")), stats: () => undefined, close: () => Promise.resolve() };
 const { table } = buildDeployments(parseConfigText(`model_list:\n  - { model_name: g, litellm_params: { model: openai/gpt-4o, api_base: "http://a.test/v1" }, model_info: { id: d1 } }\n`, "test", {}).config, {}, { http: () => transport, inProcess: () => transport });
@@ -14,34 +15,17 @@ const deployment = table.byId.get("d1")!;
 
 /** A successful stream of 11 output tokens: 100 ms to the first chunk, 1,100 ms in all. */
 function stream(overrides: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    callId: "c",
-    route: "chat_completions",
-    method: "POST",
-    status: 200,
-    op: "chat",
-    group: "g",
+  return requestRecord({
     deployment,
-    auth: undefined,
     stream: true,
-    startedAtEpochMs: 0,
     durationMs: 1100,
     upstreamMs: 1000,
-    overheadMs: 1,
     timeToFirstChunkMs: 100,
     usage: { prompt_tokens: 5, completion_tokens: 11, total_tokens: 16 },
-    costUsd: 0,
-    attemptedRetries: 0,
-    attemptedFallbacks: 0,
     cacheResult: "miss",
-    errorCode: undefined,
-    errorMessage: undefined,
     finishReasons: ["stop"],
-    trace: undefined,
-    appliedGuardrails: undefined,
-    requestTags: undefined,
     ...overrides,
-  };
+  });
 }
 
 function histogram(metrics: PharosMetrics, name: string): HistogramValue | undefined {

@@ -1,8 +1,8 @@
 import type { Tracer } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RequestRecord } from "../request-state.ts";
 import { RequestTracer } from "./tracing.ts";
+import { requestRecord } from "../../../tests/support/request-record.ts";
 
 const exporter = new InMemorySpanExporter();
 const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
@@ -24,33 +24,7 @@ function countingTracer(): { tracer: Tracer; started: () => number } {
 }
 
 /** A finished request, as the tracing observer receives it. */
-const record: RequestRecord = {
-  callId: "c",
-  route: "chat_completions",
-  method: "POST",
-  status: 200,
-  op: "chat",
-  group: "g",
-  deployment: undefined,
-  auth: undefined,
-  stream: false,
-  startedAtEpochMs: 0,
-  durationMs: 5,
-  upstreamMs: 4,
-  overheadMs: 1,
-  timeToFirstChunkMs: undefined,
-  usage: undefined,
-  costUsd: 0,
-  attemptedRetries: 0,
-  attemptedFallbacks: 0,
-  cacheResult: undefined,
-  errorCode: undefined,
-  errorMessage: undefined,
-  finishReasons: undefined,
-  trace: undefined,
-  appliedGuardrails: undefined,
-  requestTags: undefined,
-};
+const record = requestRecord();
 
 afterEach(() => exporter.reset());
 
