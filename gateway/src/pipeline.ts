@@ -196,10 +196,8 @@ export class Pipeline {
     // litellm_params.additional_drop_params: never sent to this deployment, whatever its provider takes.
     const dropped = deployment.alwaysDropped === undefined ? undefined : presentParams(request.body, deployment.alwaysDropped);
     const sent = dropped === undefined ? request : { ...request, body: withoutParams(request.body, dropped) };
-    if (sent.op === "chat" && deployment.adapter.contentParts !== "all") {
-      const refused = unsendableContent((sent.body as ChatRequest).messages, deployment.adapter.contentParts, deployment.adapter.kind, `model group '${deployment.group}', deployment '${deployment.id}'`);
-      if (refused !== undefined) throw refused;
-    }
+    const refused = unsendableContent(sent.op, sent.body, deployment);
+    if (refused !== undefined) throw refused;
     const unsupported = unsupportedParams(sent.body, deployment.adapter.params[sent.op]);
     const call = unsupported === undefined ? sent : this.withoutUnsupported(state, deployment, sent, unsupported);
     const started = performance.now();

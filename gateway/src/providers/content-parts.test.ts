@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { inlineImage, inlineImagesOf, partKind, TEXT_AND_INLINE_IMAGES, unsendableContent } from "./content-parts.ts";
-import type { ChatMessage } from "./openai-types.ts";
+import type { ContentSupport, ContentTarget } from "./content-parts.ts";
+import type { ChatMessage, ChatRequest } from "./openai-types.ts";
 
 const PNG = "data:image/png;base64,iVBORw0KGgo=";
 
@@ -30,14 +31,16 @@ describe("content parts", () => {
       { role: "system", content: "Be brief." },
       { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: PNG } }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] },
     ];
-    const error = unsendableContent(messages, TEXT_AND_INLINE_IMAGES, "gemini", "model group 'g', deployment 'd'");
+    const target = (kind: string, contentParts: ContentSupport): ContentTarget => ({ id: "d", group: "g", model: `${kind}/m`, adapter: { kind, contentParts } });
+    const chat = (list: ChatMessage[]): ChatRequest => ({ model: "g", messages: list });
+    const error = unsendableContent("chat", chat(messages), target("gemini", TEXT_AND_INLINE_IMAGES));
     expect(error?.code).toBe("unsupported_params");
     expect(error?.status).toBe(400);
     expect(error?.param).toBe("messages[1].content[2]");
     expect(error?.message).toContain("an image by URL");
     expect(error?.message).toContain("deployment 'd'");
-    expect(unsendableContent(messages, "all", "openai", "")).toBeUndefined();
-    expect(unsendableContent([{ role: "user", content: [{ type: "input_audio", input_audio: {} }] }], TEXT_AND_INLINE_IMAGES, "ollama_chat", "")?.message).toContain("cannot take audio");
-    expect(unsendableContent(messages.slice(0, 1), TEXT_AND_INLINE_IMAGES, "gemini", "")).toBeUndefined();
+    expect(unsendableContent("chat", chat(messages), target("openai", "all"))).toBeUndefined();
+    expect(unsendableContent("chat", chat([{ role: "user", content: [{ type: "input_audio", input_audio: {} }] }]), target("ollama_chat", TEXT_AND_INLINE_IMAGES))?.message).toContain("cannot take audio");
+    expect(unsendableContent("chat", chat(messages.slice(0, 1)), target("gemini", TEXT_AND_INLINE_IMAGES))).toBeUndefined();
   });
 });

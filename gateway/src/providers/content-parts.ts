@@ -7,7 +7,8 @@
  * forgery tool); clients send such images inline.
  */
 import { GatewayError } from "../errors.ts";
-import type { ChatMessage, ContentPart } from "./openai-types.ts";
+import type { ChatMessage, ChatRequest, ContentPart, Operation, RequestBody } from "./openai-types.ts";
+import { deploymentLabel } from "./param-support.ts";
 
 /** What a part is, as far as translation goes: `text`, `inline_image`, `image_url` (by URL), or the part's own type. */
 export type PartKind = string;
@@ -68,12 +69,23 @@ const DESCRIBED: Readonly<Record<string, string>> = {
   file: "a file",
 };
 
+/** The deployment a chat request is about to go to, as far as its content parts matter. */
+export interface ContentTarget {
+  readonly id: string;
+  readonly group: string;
+  readonly model: string;
+  readonly adapter: { readonly kind: string; readonly contentParts: ContentSupport };
+}
+
 /**
- * The 400 for the first part of `messages` that `support` cannot send, or undefined. Not subject
- * to drop_params: leaving a part of a message out would change what the model is asked.
+ * The 400 for the first part of a chat request's messages that the deployment's provider cannot
+ * send, or undefined (at once for other operations and for providers that take every part). Not
+ * subject to drop_params: leaving a part of a message out would change what the model is asked.
  */
-export function unsendableContent(messages: readonly ChatMessage[], support: ContentSupport, provider: string, where: string): GatewayError | undefined {
-  if (support === "all") return undefined;
+export function unsendableContent(op: Operation, body: RequestBody, deployment: ContentTarget): GatewayError | undefined {
+  const support = deployment.adapter.contentParts;
+  if (op !== "chat" || support === "all") return undefined;
+  const messages = (body as ChatRequest).messages;
   for (let i = 0; i < messages.length; i++) {
     const content = messages[i]!.content;
     if (!Array.isArray(content)) continue;
@@ -81,7 +93,7 @@ export function unsendableContent(messages: readonly ChatMessage[], support: Con
       const kind = partKind(content[j]!);
       if (support.has(kind)) continue;
       const what = DESCRIBED[kind] ?? `a '${kind}' part`;
-      const message = `${provider} cannot take ${what} in messages[${i}].content[${j}] (${where}); it takes text and base64 data: URL images`;
+      const message = `${deployment.adapter.kind} cannot take ${what} in messages[${i}].content[${j}] (${deploymentLabel(deployment)}); it takes text and base64 data: URL images`;
       return new GatewayError("unsupported_params", message, { param: `messages[${i}].content[${j}]` });
     }
   }

@@ -87,6 +87,11 @@ function described(name: string, value: unknown, support: ParamTable, provider: 
   return OPENAI_PARAMS.has(name) ? `'${name}'` : `'${name}' (not an OpenAI parameter)`;
 }
 
+/** How a refusal names the deployment: `model group 'g', deployment 'd': gemini/gemini-2.0-flash`. */
+export function deploymentLabel(deployment: Pick<ParamTarget, "id" | "group" | "model">): string {
+  return `model group '${deployment.group}', deployment '${deployment.id}': ${deployment.model}`;
+}
+
 /** The 400 for fields a deployment's provider cannot send; `param` is the first of them. */
 export function unsupportedParamsError(deployment: ParamTarget, op: Operation, body: RequestBody, names: readonly string[]): GatewayError {
   const support = deployment.adapter.params[op];
@@ -94,8 +99,7 @@ export function unsupportedParamsError(deployment: ParamTarget, op: Operation, b
   const fields = body as Readonly<Record<string, unknown>>;
   const list = names.map((name) => (support === "all" ? `'${name}'` : described(name, fields[name], support, provider))).join(", ");
   const message =
-    `${provider} does not support the parameter${names.length === 1 ? "" : "s"} ${list} ` +
-    `(model group '${deployment.group}', deployment '${deployment.id}': ${deployment.model}). ` +
+    `${provider} does not support the parameter${names.length === 1 ? "" : "s"} ${list} (${deploymentLabel(deployment)}). ` +
     `Leave ${names.length === 1 ? "it" : "them"} out, or set litellm_settings.drop_params: true (or drop_params in this deployment's litellm_params) to have unsupported parameters dropped`;
   return new GatewayError("unsupported_params", message, { param: names[0]! });
 }
