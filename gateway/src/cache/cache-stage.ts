@@ -11,6 +11,7 @@ import type { Operation, RequestBody, Usage } from "../providers/openai-types.ts
 import type { PharosContext } from "../request-state.ts";
 import type { CachedResponse } from "./cache-store.ts";
 import type { CachePlan, LookupResult, ResponseCache } from "./response-cache.ts";
+import { sendJsonText } from "../http/respond.ts";
 
 export const CACHE_KEY_HEADER = "x-litellm-cache-key";
 
@@ -99,9 +100,7 @@ export class CacheStage {
     const headers = litellmHeaders(state, performance.now() - state.startedAt, true);
     headers[CACHE_KEY_HEADER] = plan.key;
     if (cached.kind === "json") {
-      ctx.set(headers);
-      ctx.type = "application/json";
-      ctx.body = cached.body ?? "{}";
+      sendJsonText(ctx, cached.body ?? "{}", headers);
       return;
     }
     const writer = new SseWriter(ctx.res);
