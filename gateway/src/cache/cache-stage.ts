@@ -6,12 +6,12 @@
  */
 import type { GatewayParams } from "../http/gateway-params.ts";
 import { litellmHeaders } from "../http/litellm-headers.ts";
+import { sendJsonText } from "../http/respond.ts";
 import { SseWriter } from "../http/sse.ts";
 import type { Operation, RequestBody, Usage } from "../providers/openai-types.ts";
 import type { PharosContext } from "../request-state.ts";
 import type { CachedResponse } from "./cache-store.ts";
 import type { CachePlan, LookupResult, ResponseCache } from "./response-cache.ts";
-import { sendJsonText } from "../http/respond.ts";
 
 export const CACHE_KEY_HEADER = "x-litellm-cache-key";
 
