@@ -24,7 +24,10 @@ describe("credential encryption", () => {
   it("refuses a value moved to another model, altered or truncated", () => {
     const stored = cipher.encrypt(secret, "model-1");
     expect(() => cipher.decrypt(stored, "model-2")).toThrow(CredentialDecryptionError);
-    const tampered = `${stored.slice(0, -2)}${stored.endsWith("A") ? "B" : "A"}A`;
+    // One bit of the authentication tag flipped (editing base64 text can leave the bytes as they were).
+    const raw = Buffer.from(stored.slice("v1.".length), "base64url");
+    raw[raw.length - 1]! ^= 1;
+    const tampered = `v1.${raw.toString("base64url")}`;
     expect(() => cipher.decrypt(tampered, "model-1")).toThrow(CredentialDecryptionError);
     expect(() => cipher.decrypt("v1.AAAA", "model-1")).toThrow(/truncated/);
     expect(() => cipher.decrypt("plaintext", "model-1")).toThrow(/unknown format/);
