@@ -6,11 +6,12 @@
  *   metrics      the default: every metric of the catalogue, /metrics served
  *   traces 10%   metrics + OTLP traces to a local sink, OTEL_TRACES_SAMPLER_ARG=0.1
  *
- * Sequential: interleaved rounds on one keep-alive connection (median of round medians), the
- * p50 difference to "off" is what telemetry adds per request. Load: short autocannon runs
- * alternated off → metrics → traces (rotating order), many times; req/s and CPU ms per request
- * (the Pharos process, from /proc) are the MEDIANS over the runs, which a busy shared machine
- * disturbs far less than means. All at LITELLM_LOG=ERROR (no per-request log line).
+ * Sequential: interleaved rounds on one keep-alive connection (median of round medians); what
+ * telemetry adds per request is the median over rounds of each round's difference to "off".
+ * Load: short autocannon runs alternated off → metrics → traces (rotating order), many times;
+ * req/s and CPU ms per request (the Pharos process, from /proc) are the MEDIANS over the runs,
+ * which a busy shared machine disturbs far less than means, and each variant's change is the
+ * median of its per-run ratios to "off". All at LITELLM_LOG=ERROR (no per-request log line).
  *
  *   npm run build && node dist/gateway/bench/telemetry-ab.js [--rounds 10 --per-round 200
  *     --connections 50 --seconds 2 --repeat 9 --json FILE]
@@ -108,10 +109,12 @@ async function main(): Promise<void> {
     const sequential = await interleaved(targets, chat, rounds, perRound);
     const base = sequential.get(off.name)!;
     say(`Sequential: ${rounds} interleaved rounds × ${perRound} requests on one keep-alive connection (ms)`);
-    say(`${pad("variant", 14)}${pad("p50", 9)}${pad("p99", 9)}added p50`);
+    // Added p50: the median over rounds of (variant − off) in the same round, measured minutes apart
+    // at most, which cancels most of the drift a shared machine adds between rounds.
+    say(`${pad("variant", 14)}${pad("p50", 9)}${pad("p99", 9)}added p50 (paired by round)`);
     for (const target of targets) {
       const result = sequential.get(target.name)!;
-      say(`${pad(target.name, 14)}${pad(fmt(result.p50), 9)}${pad(fmt(result.p99), 9)}${target === off ? "" : fmt(result.p50 - base.p50)}`);
+      say(`${pad(target.name, 14)}${pad(fmt(result.p50), 9)}${pad(fmt(result.p99), 9)}${target === off ? "" : fmt(median(result.roundMedians.map((value, round) => value - base.roundMedians[round]!)))}`);
     }
     say();
 
@@ -122,9 +125,11 @@ async function main(): Promise<void> {
         loads.get(target.name)!.push(await load(target, chat, connections, seconds, [target.pid]));
       }
     }
-    const baseRps = median(loads.get(off.name)!.map((result) => result.requestsPerSecond));
-    const baseCpu = median(loads.get(off.name)!.map((result) => result.cpuMsPerRequest));
-    say(`Load: autocannon ${connections} connections × ${seconds} s, ${repeat} alternated runs per variant (medians; min–max in brackets)`);
+    const baseLoads = loads.get(off.name)!;
+    /** The median over runs of (variant / off − 1) within the same run, in %: each run's three variants ran back to back. */
+    const pairedChange = (results: readonly LoadResult[], of: (result: LoadResult) => number): string =>
+      `${fmt(100 * median(results.map((result, run) => of(result) / of(baseLoads[run]!) - 1)), 1)} %`;
+    say(`Load: autocannon ${connections} connections × ${seconds} s, ${repeat} alternated runs per variant (medians; min–max in brackets; "vs off" paired by run)`);
     say(`${pad("variant", 14)}${pad("req/s", 22)}${pad("vs off", 10)}${pad("CPU ms/req", 24)}${pad("vs off", 10)}${pad("p99 ms", 8)}errors`);
     for (const target of targets) {
       const results = loads.get(target.name)!;
@@ -134,8 +139,8 @@ async function main(): Promise<void> {
       const cpu = median(cpuList);
       const rpsCell = `${fmt(rps, 0)} [${fmt(Math.min(...rpsList), 0)}–${fmt(Math.max(...rpsList), 0)}]`;
       const cpuCell = `${fmt(cpu)} [${fmt(Math.min(...cpuList))}–${fmt(Math.max(...cpuList))}]`;
-      const rpsChange = target === off ? "" : `${fmt((100 * (rps - baseRps)) / baseRps, 1)} %`;
-      const cpuChange = target === off ? "" : `${fmt((100 * (cpu - baseCpu)) / baseCpu, 1)} %`;
+      const rpsChange = target === off ? "" : pairedChange(results, (result) => result.requestsPerSecond);
+      const cpuChange = target === off ? "" : pairedChange(results, (result) => result.cpuMsPerRequest);
       const errors = results.reduce((sum, result) => sum + result.errors + result.non2xx, 0);
       say(`${pad(target.name, 14)}${pad(rpsCell, 22)}${pad(rpsChange, 10)}${pad(cpuCell, 24)}${pad(cpuChange, 10)}${pad(fmt(median(results.map((result) => result.latencyP99)), 0), 8)}${errors}`);
     }

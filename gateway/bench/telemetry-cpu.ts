@@ -12,8 +12,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { BatchSpanProcessor, ParentBasedSampler, AlwaysOnSampler, TracerProvider } from "@opentelemetry/sdk-trace";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, RandomIdGenerator } from "@opentelemetry/sdk-trace";
 import { pino } from "pino";
 import { Pool } from "undici";
 import { parseConfigText } from "../src/config/load.ts";
@@ -25,6 +26,7 @@ import { metricsOnlyTelemetry } from "../src/telemetry/gateway-telemetry.ts";
 import type { GatewayTelemetry } from "../src/telemetry/gateway-telemetry.ts";
 import { metrics } from "../src/telemetry/metrics.ts";
 import { RequestTracer } from "../src/telemetry/tracing.ts";
+import type { SpanSink } from "../src/telemetry/tracing.ts";
 import { startMock } from "./processes.ts";
 
 const { values } = parseArgs({
@@ -94,20 +96,25 @@ async function main(): Promise<void> {
   const logger = pino({ level: "error" });
   const mock = await startMock();
   const sink = await startSink();
-  const provider = new TracerProvider({
-    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-    // Exports are flushed at the end of each traced batch, so their CPU is charged to that batch.
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${sink.url}/v1/traces` }), scheduledDelayMillis: 60_000, maxQueueSize: 8192 })],
-  });
+  // Exports are flushed at the end of each traced batch, so their CPU is charged to that batch.
+  const processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${sink.url}/v1/traces` }), scheduledDelayMillis: 60_000, maxQueueSize: 8192 });
+  const spans: SpanSink = {
+    processor,
+    origin: { resource: resourceFromAttributes({ "service.name": "pharos" }), scope: { name: "pharos" } },
+    ids: new RandomIdGenerator(),
+    sampler: undefined,
+    ratio: 0.1,
+    limits: {},
+  };
   const plain = metricsOnlyTelemetry(metrics);
-  const traced: GatewayTelemetry = { ...plain, tracer: new RequestTracer(provider.getTracer("pharos"), 0.1) };
+  const traced: GatewayTelemetry = { ...plain, tracer: new RequestTracer(spans) };
   const variants: Variant[] = [];
   try {
     for (const [name, metricsOn, telemetry] of [["off", false, plain], ["metrics", true, plain], ["traces 10%", true, traced]] as const) {
       const gateway = createGateway(parseConfigText(configText(mock.url, metricsOn), "bench", env), { logger, env, telemetry });
       await gateway.ready;
       const server = await listen(gateway.app, "127.0.0.1", 0);
-      const flush = telemetry === traced ? () => provider.forceFlush() : async () => undefined;
+      const flush = telemetry === traced ? () => processor.forceFlush() : async () => undefined;
       variants.push({ name, gateway, server, pool: new Pool(`http://127.0.0.1:${server.port}`, { connections }), cpuUs: [], flush });
     }
     for (const variant of variants) {
@@ -145,7 +152,7 @@ async function main(): Promise<void> {
       await variant.server.drain(100);
       await variant.gateway.close();
     }
-    await provider.shutdown();
+    await processor.shutdown();
     await sink.close();
     await mock.stop();
   }

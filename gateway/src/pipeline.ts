@@ -167,7 +167,7 @@ export class Pipeline {
     state.deployment = outcome.deployment;
     state.attemptedRetries = outcome.attemptedRetries;
     state.attemptedFallbacks = outcome.attemptedFallbacks;
-    state.trace?.routeEnded(outcome.deployment, outcome.attemptedRetries, outcome.attemptedFallbacks);
+    state.trace?.routeEnded(outcome.attemptedRetries, outcome.attemptedFallbacks);
     // finish() releases the deployment's in-flight slot and reports tokens (and a broken stream) to the router.
     let failure: GatewayError | undefined;
     try {

@@ -136,7 +136,6 @@ describe("a streaming request", () => {
       "gen_ai.response.finish_reasons": ["stop"],
       "http.response.status_code": 200,
       "pharos.call_id": result.headers["x-litellm-call-id"],
-      "pharos.attempted_retries": 1,
     });
     expect(rootAttributes["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
     expect(rootAttributes["gen_ai.usage.output_tokens"]).toBeGreaterThan(0);
@@ -151,14 +150,18 @@ describe("a streaming request", () => {
     const route = tree.find((span) => span.name === "route main")!;
     expect(route.kind).toBe(SPAN_KIND_INTERNAL);
     expect(route.parentSpanId).toBe(root.spanId);
+    expect(attributes(route)).toMatchObject({ "pharos.route.retries": 1, "pharos.route.fallbacks": 0 });
 
     const attempts = tree.filter((span) => span.parentSpanId === route.spanId).sort((a, b) => Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)));
     expect(attempts).toHaveLength(2);
     for (const attempt of attempts) {
       expect(attempt.kind).toBe(SPAN_KIND_CLIENT);
       expect(attempt.name).toMatch(/^chat mock-gpt(-b)?$/);
-      expect(attributes(attempt)).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "server.address": new URL(mock.url).origin });
+      expect(attributes(attempt)).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "server.address": "127.0.0.1", "server.port": Number(new URL(mock.url).port) });
     }
+    // Each attempt names its deployment; the request span names the one that answered.
+    for (const attempt of attempts) expect(attributes(attempt)["pharos.deployment.id"]).toBe(attempt.name === "chat mock-gpt" ? "main-a" : "main-b");
+    expect(rootAttributes["pharos.deployment.id"]).toBe(attributes(attempts[1]!)["pharos.deployment.id"]);
     expect(attempts[0]!.status?.code).toBe(STATUS_ERROR);
     expect(attributes(attempts[0]!)["error.type"]).toBe("upstream_server_error");
     expect(attempts[1]!.status?.code ?? 0).not.toBe(STATUS_ERROR);

@@ -34,6 +34,8 @@ export interface Deployment {
   /** api_base without its query string: what `x-litellm-model-api-base` shows. */
   readonly apiBaseForHeader: string;
   readonly origin: string;
+  /** The upstream's host and port (a trace's `server.address` / `server.port`). */
+  readonly server: { readonly address: string; readonly port: number };
   readonly transport: Transport;
   readonly mode: DeploymentMode;
   readonly rpm: number | undefined;
@@ -155,6 +157,7 @@ export function buildDeployments(config: RawConfig, env: NodeJS.ProcessEnv, tran
       apiBase,
       apiBaseForHeader: `${base.origin}${base.pathname.replace(/\/+$/, "")}`,
       origin: base.origin,
+      server: { address: base.hostname, port: base.port === "" ? (base.protocol === "https:" ? 443 : 80) : Number(base.port) },
       transport: mockResponse !== undefined ? transports.inProcess(mockResponse) : provider.inProcess ? transports.inProcess() : transports.http(base.origin),
       mode: inferMode(entry, provider.adapter),
       rpm: params.rpm,

@@ -65,7 +65,7 @@ export function startWorkerTelemetry(options: WorkerTelemetryOptions): GatewayTe
   return {
     metrics,
     scrape: otel.scrape,
-    tracer: otel.tracer === undefined ? undefined : new RequestTracer(otel.tracer, otel.rootRatio),
+    tracer: otel.spans === undefined ? undefined : new RequestTracer(otel.spans),
     beforeExit: async () => {
       await worker?.sendFinal();
     },

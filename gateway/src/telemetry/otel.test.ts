@@ -5,7 +5,9 @@ import * as sdkTrace from "@opentelemetry/sdk-trace";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../config/load.ts";
-import { checkTelemetryEnv, samplerFromEnv, samplerRatio, spanLimitsFromEnv, startTelemetry, traceProtocol, tracingEnabled } from "./otel.ts";
+import { attributeLimitsFromEnv, checkTelemetryEnv, samplerFromEnv, samplerRatio, startTelemetry, traceProtocol, tracingEnabled } from "./otel.ts";
+import { RequestTracer } from "./tracing.ts";
+import { requestRecord } from "../../../tests/support/request-record.ts";
 
 describe("tracing switches", () => {
   it("is on only with an OTLP endpoint, and off when the exporter or the SDK is disabled", () => {
@@ -44,7 +46,7 @@ describe("OTLP protocol", () => {
 });
 
 describe("the trace SDK boot", () => {
-  it("registers nothing globally (no context manager, propagator or tracer provider), yet its tracer records and exports", async () => {
+  it("registers nothing globally (no context manager, propagator or tracer provider), yet request traces are sampled and exported", async () => {
     let exported = 0;
     const sink = createServer((req, res) => {
       req.resume();
@@ -62,15 +64,16 @@ describe("the trace SDK boot", () => {
     if (saved === undefined) delete process.env["OTEL_EXPORTER_OTLP_ENDPOINT"];
     else process.env["OTEL_EXPORTER_OTLP_ENDPOINT"] = saved;
     try {
-      expect(telemetry.rootRatio).toBe(0.25);
+      expect(telemetry.spans?.ratio).toBe(0.25);
+      expect(telemetry.spans?.sampler).toBeUndefined();
       const key = createContextKey("probe");
       // With a context manager installed, `with` would make the value active inside the callback.
       expect(context.with(ROOT_CONTEXT.setValue(key, 1), () => context.active().getValue(key))).toBeUndefined();
       expect(propagation.fields()).toEqual([]);
       expect(trace.getTracer("global").startSpan("probe").isRecording()).toBe(false);
-      const span = telemetry.tracer!.startSpan("pharos probe");
-      expect(span.isRecording()).toBe(true);
-      span.end();
+      const request = new RequestTracer(telemetry.spans!).start({ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }, "chat", "probe", performance.now());
+      expect(request).toBeDefined();
+      request!.finish(requestRecord());
     } finally {
       await telemetry.shutdown(); // flushes the batch
       await new Promise<void>((resolve) => sink.close(() => resolve()));
@@ -80,7 +83,7 @@ describe("the trace SDK boot", () => {
 
   it("leaves the ratio to OTEL_TRACES_SAMPLER's sampler when one is named", async () => {
     const telemetry = startTelemetry({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", OTEL_TRACES_SAMPLER: "always_on", OTEL_TRACES_SAMPLER_ARG: "0.25" }, logger: pino({ level: "silent" }), specs: [], snapshot: async () => ({ series: {} }), instanceId: "test:1", traces: true, standaloneMetrics: false });
-    expect(telemetry.rootRatio).toBeUndefined();
+    expect(telemetry.spans?.sampler?.toString()).toBe("AlwaysOnSampler");
     await telemetry.shutdown();
   });
 });
@@ -94,8 +97,8 @@ describe("trace settings from the environment", () => {
     expect(samplerFromEnv({ OTEL_TRACES_SAMPLER: "no_such_sampler" }, sdkTrace)).toBeUndefined();
   });
 
-  it("reads span limits, the span-specific variable first", () => {
-    expect(spanLimitsFromEnv({})).toEqual({});
-    expect(spanLimitsFromEnv({ OTEL_ATTRIBUTE_COUNT_LIMIT: "64", OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: "256", OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "512", OTEL_SPAN_EVENT_COUNT_LIMIT: "x" })).toEqual({ attributeCountLimit: 64, attributeValueLengthLimit: 256 });
+  it("reads attribute limits, the span-specific variable first", () => {
+    expect(attributeLimitsFromEnv({})).toEqual({});
+    expect(attributeLimitsFromEnv({ OTEL_ATTRIBUTE_COUNT_LIMIT: "64", OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: "256", OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "512", OTEL_SPAN_EVENT_COUNT_LIMIT: "x" })).toEqual({ attributeCountLimit: 64, attributeValueLengthLimit: 256 });
   });
 });

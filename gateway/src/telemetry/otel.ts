@@ -1,12 +1,14 @@
 /**
  * OpenTelemetry SDK boot, once per process, before the app. A metrics-only process (the default)
  * needs just `@opentelemetry/sdk-metrics`' MeterProvider and the Prometheus exporter; with traces
- * exported, `@opentelemetry/sdk-trace`'s TracerProvider and the OTLP exporter are loaded too.
- * Nothing is registered globally and `@opentelemetry/sdk-node` is not used: it installs an
- * AsyncLocalStorage context manager (before Node 24 that puts an async hook on every promise of
- * every request, sampled or not, once the first span batch is exported; Pharos parents its spans
- * explicitly and needs no context), a global propagator and tracer provider, and loads ~9 MB of
- * heap of log and metric exporters Pharos does not use.
+ * exported, `@opentelemetry/sdk-trace`'s batch span processor, sampler and id generator and the
+ * OTLP exporter are loaded too (no TracerProvider: RequestTracer hands finished spans to the
+ * processor, finished-span.ts says why). Nothing is registered globally and
+ * `@opentelemetry/sdk-node` is not used: it installs an AsyncLocalStorage context manager (before
+ * Node 24 that puts an async hook on every promise of every request, sampled or not, once the
+ * first span batch is exported; Pharos parents its spans explicitly and needs no context), a
+ * global propagator and tracer provider, and loads ~9 MB of heap of log and metric exporters
+ * Pharos does not use.
  * - resource: service.name=pharos, service.version, service.instance.id (+ OTEL_RESOURCE_ATTRIBUTES);
  * - metrics: the Prometheus exporter as the SDK's reader, fed at collection time by the
  *   catalogue's snapshot (local, or merged across cluster workers) through a MetricProducer.
@@ -16,26 +18,27 @@
  *   OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (http/protobuf by default as the spec says, http/json or
  *   grpc), batched (OTEL_BSP_*), parent-based ratio sampling from OTEL_TRACES_SAMPLER_ARG (default
  *   1; the decision is RequestTracer's, before any span exists), or OTEL_TRACES_SAMPLER's sampler;
- *   span limits from OTEL_SPAN_* / OTEL_ATTRIBUTE_*; W3C `traceparent` read by RequestTracer.
- *   Otherwise no tracer provider exists and `tracer` is undefined: tracing costs one branch per hook.
+ *   attribute limits from OTEL_SPAN_ATTRIBUTE_* / OTEL_ATTRIBUTE_*; W3C `traceparent` read by
+ *   RequestTracer. Otherwise `spans` is undefined: tracing costs one branch per hook.
  * No auto-instrumentation: Pharos's own spans cover the request, routing and every upstream
  * attempt at a fraction of the cost of wrapping every socket (docs/metrics.md, "Traces").
  */
 import { createRequire } from "node:module";
 import { diag, DiagLogLevel } from "@opentelemetry/api";
-import type { DiagLogger, Tracer } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { defaultResource, detectResources, resourceAttributesEnvDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import type { Resource } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import type * as SdkTrace from "@opentelemetry/sdk-trace";
-import type { Sampler, SpanExporter, SpanLimits } from "@opentelemetry/sdk-trace";
+import type { Sampler, SpanExporter } from "@opentelemetry/sdk-trace";
 import type { Logger } from "pino";
 import { ConfigError } from "../config/load.ts";
 import { PHAROS_VERSION } from "../version.ts";
 import { snapshotProducer } from "./metric-export.ts";
 import type { SnapshotSource } from "./metric-export.ts";
 import type { InstrumentSpec } from "./metric-store.ts";
+import type { AttributeLimits, SpanSink } from "./tracing.ts";
 
 export interface TelemetryOptions {
   readonly env: NodeJS.ProcessEnv;
@@ -55,13 +58,8 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** The Prometheus text of one scrape. */
   scrape(): Promise<string>;
-  /** Defined only when traces are exported (and so sampled). */
-  readonly tracer: Tracer | undefined;
-  /**
-   * Share of requests without a parent that start a trace (OTEL_TRACES_SAMPLER_ARG); a parent's
-   * sampled flag is followed. Undefined when OTEL_TRACES_SAMPLER names the SDK sampler that decides.
-   */
-  readonly rootRatio: number | undefined;
+  /** Where request spans go and how requests are sampled; defined only when traces are exported. */
+  readonly spans: SpanSink | undefined;
   /** The standalone metrics port, when one is served. */
   readonly metricsPort: number | undefined;
   shutdown(): Promise<void>;
@@ -153,8 +151,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 
   diag.setLogger(diagLogger(options.logger), { logLevel: DIAG_LEVELS[env["OTEL_LOG_LEVEL"]?.toLowerCase() ?? "warn"] ?? DiagLogLevel.WARN, suppressOverrideMessage: true });
   const traces = options.traces && tracingEnabled(env);
-  const sdk = traces ? startTraceSdk(env, resource, exporter) : startMetricsOnly(resource, exporter);
-  const rootRatio = nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined ? samplerRatio(env) : undefined;
+  const meterProvider = new MeterProvider({ resource, readers: [exporter] });
+  const spans = traces ? traceSink(env, resource) : undefined;
 
   // Without the SDK (OTEL_SDK_DISABLED, or a config file that drops our reader) /metrics still works.
   let bound = true;
@@ -175,22 +173,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 
   return {
     scrape,
-    tracer: sdk.tracer,
-    rootRatio,
+    spans,
     metricsPort,
-    shutdown: sdk.shutdown,
+    shutdown: async () => {
+      await Promise.all([spans?.processor.shutdown(), meterProvider.shutdown()]);
+    },
   };
-}
-
-interface Sdk {
-  readonly tracer: Tracer | undefined;
-  shutdown(): Promise<void>;
-}
-
-/** Metrics only: the Prometheus exporter as the reader of a plain MeterProvider. */
-function startMetricsOnly(resource: Resource, exporter: PrometheusExporter): Sdk {
-  const provider = new MeterProvider({ resource, readers: [exporter] });
-  return { tracer: undefined, shutdown: () => provider.shutdown() };
 }
 
 // Loaded on demand: the trace SDK and its exporters are only needed when traces are exported.
@@ -235,57 +223,35 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv, sdkTrace: Pick<typeof Sdk
   }
 }
 
-/** Span limits from OTEL_SPAN_* / OTEL_ATTRIBUTE_* (the SDK's defaults for what is unset). */
-export function spanLimitsFromEnv(env: NodeJS.ProcessEnv): SpanLimits {
-  const limits: SpanLimits = {};
-  const set = (key: keyof SpanLimits, ...names: string[]): void => {
-    for (const name of names) {
-      const value = envNumber(env, name);
-      if (value !== undefined) {
-        limits[key] = value;
-        return;
-      }
-    }
-  };
-  set("attributeCountLimit", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT");
-  set("attributeValueLengthLimit", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT");
-  set("eventCountLimit", "OTEL_SPAN_EVENT_COUNT_LIMIT");
-  set("linkCountLimit", "OTEL_SPAN_LINK_COUNT_LIMIT");
-  set("attributePerEventCountLimit", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT");
-  set("attributePerLinkCountLimit", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT");
-  return limits;
+/** Attribute limits from OTEL_SPAN_ATTRIBUTE_* / OTEL_ATTRIBUTE_* (the span-specific variable first); unset ones are absent. */
+export function attributeLimitsFromEnv(env: NodeJS.ProcessEnv): AttributeLimits {
+  const first = (...names: string[]): number | undefined => names.map((name) => envNumber(env, name)).find((value) => value !== undefined);
+  const count = first("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT");
+  const length = first("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT");
+  return { ...(count === undefined ? {} : { attributeCountLimit: count }), ...(length === undefined ? {} : { attributeValueLengthLimit: length }) };
 }
 
 /**
- * Traces and metrics: a TracerProvider with an OTLP batch exporter, and the MeterProvider, on
- * one resource. No global
- * registration, no context manager: RequestTracer holds the tracer and parents spans itself.
+ * The traces' sink: the SDK's batch span processor feeding the OTLP exporter, the sampler
+ * OTEL_TRACES_SAMPLER names (else OTEL_TRACES_SAMPLER_ARG's ratio, parent-based), the SDK's id
+ * generator. No TracerProvider: RequestTracer makes finished spans itself (finished-span.ts).
  */
-function startTraceSdk(env: NodeJS.ProcessEnv, resource: Resource, exporter: PrometheusExporter): Sdk {
+function traceSink(env: NodeJS.ProcessEnv, resource: Resource): SpanSink {
   const sdkTrace = requireLazily("@opentelemetry/sdk-trace") as typeof SdkTrace;
-  const { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TracerProvider } = sdkTrace;
-  const meterProvider = new MeterProvider({ resource, readers: [exporter] });
-  // Without OTEL_TRACES_SAMPLER, RequestTracer takes the root decision (ratio) and follows the
-  // parent's flag before any span exists, so the SDK's sampler only ever sees sampled requests.
-  const sampler = samplerFromEnv(env, sdkTrace) ?? new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler,
-    spanLimits: spanLimitsFromEnv(env),
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter: traceExporter(traceProtocol(env)),
-        maxQueueSize: envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE"),
-        maxExportBatchSize: envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
-        scheduledDelayMillis: envNumber(env, "OTEL_BSP_SCHEDULE_DELAY"),
-        exportTimeoutMillis: envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT"),
-      }),
-    ],
+  const processor = new sdkTrace.BatchSpanProcessor({
+    exporter: traceExporter(traceProtocol(env)),
+    maxQueueSize: envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE"),
+    maxExportBatchSize: envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+    scheduledDelayMillis: envNumber(env, "OTEL_BSP_SCHEDULE_DELAY"),
+    exportTimeoutMillis: envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT"),
   });
   return {
-    tracer: tracerProvider.getTracer("pharos", PHAROS_VERSION),
-    shutdown: async () => {
-      await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
-    },
+    processor,
+    origin: { resource, scope: { name: "pharos", version: PHAROS_VERSION } },
+    ids: new sdkTrace.RandomIdGenerator(),
+    sampler: samplerFromEnv(env, sdkTrace),
+    // An unknown OTEL_TRACES_SAMPLER falls back to parentbased_always_on, whatever the ratio.
+    ratio: nonEmpty(env["OTEL_TRACES_SAMPLER"]) === undefined ? samplerRatio(env) : 1,
+    limits: attributeLimitsFromEnv(env),
   };
 }

@@ -4,25 +4,53 @@
  *   chat {model group}                  CLIENT   arrival → last byte; usage, finish reasons, error.type
  *   ├─ guardrails input                 INTERNAL the input scanners (pipeline)
  *   ├─ cache lookup                     INTERNAL the response cache read (pipeline)
- *   ├─ route {model group}              INTERNAL routing: strategy, retries, fallbacks; the chosen deployment
+ *   ├─ route {model group}              INTERNAL routing: retries, fallbacks
  *   │  ├─ chat {upstream model}         CLIENT   one per upstream attempt, to the end of its stream
  *   │  └─ chat {upstream model}         CLIENT   (a retry or fallback)
  *   └─ guardrails output                INTERNAL the output scanners on a JSON answer (pipeline; streams are
  *                                                scanned chunk by chunk and get no span)
  *
  * The incoming W3C `traceparent` is honoured (parent-based sampling): a sampled parent is
- * followed, an unsampled one is not; a malformed one counts as no parent. Spans are parented
- * explicitly (no context manager, nothing global). A request that is not sampled costs one
- * Math.random() (or one `traceparent` parse), creates no span and gets no RequestTrace at all,
+ * followed, an unsampled one is not; a malformed one counts as no parent. A request that is not
+ * sampled costs one Math.random() (or one `traceparent` parse) and gets no RequestTrace at all,
  * so every hook in the pipeline is one `?.` on undefined.
+ *
+ * A sampled request records its spans as plain facts while it runs (a name, performance.now()
+ * readings, attributes); when it ends they become finished spans (finished-span.ts), handed to
+ * the SDK's span processor (batch → OTLP exporter) in one burst, after the answer is sent.
  */
 import { isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from "@opentelemetry/api";
-import type { Attributes, Context, Span, TextMapGetter, Tracer } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import type { Attributes, HrTime, SpanContext, SpanStatus, TextMapGetter } from "@opentelemetry/api";
+import { cleanAttributes, millisToHrTime, W3CTraceContextPropagator } from "@opentelemetry/core";
+import type { IdGenerator, Sampler, SamplingDecision, SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { ErrorCode } from "../errors.ts";
 import type { Operation } from "../providers/openai-types.ts";
 import type { RequestRecord } from "../request-state.ts";
 import type { Deployment } from "../router/deployments.ts";
+import { FinishedSpan, STATUS_UNSET } from "./finished-span.ts";
+import type { SpanOrigin } from "./finished-span.ts";
+
+/** Attribute limits from OTEL_SPAN_ATTRIBUTE_* / OTEL_ATTRIBUTE_* (unset: none). */
+export interface AttributeLimits {
+  readonly attributeCountLimit?: number;
+  readonly attributeValueLengthLimit?: number;
+}
+
+/** Where request spans go, and how requests are sampled (built by otel.ts when traces are exported). */
+export interface SpanSink {
+  /** The SDK's span processor (batch → OTLP exporter); it receives each span once it is over. */
+  readonly processor: SpanProcessor;
+  readonly origin: SpanOrigin;
+  readonly ids: IdGenerator;
+  /**
+   * OTEL_TRACES_SAMPLER's sampler, which then decides every request (only its RECORD_AND_SAMPLED
+   * is traced: a span recorded but not sampled is never exported). Undefined: `ratio` decides.
+   */
+  readonly sampler: Sampler | undefined;
+  /** Share of requests without a (valid) parent that are traced (OTEL_TRACES_SAMPLER_ARG); a parent's sampled flag is followed. */
+  readonly ratio: number;
+  readonly limits: AttributeLimits;
+}
 
 /** A child span a pipeline stage opened (cache lookup, guardrails); end it exactly once. */
 export interface StageSpan {
@@ -40,96 +68,105 @@ const headerGetter: TextMapGetter<Headers> = {
   get: (carrier, key) => carrier[key],
 };
 
-function endWith(span: Span, error: ErrorCode | string | undefined, message?: string): void {
-  if (error !== undefined) {
-    span.setAttribute("error.type", error);
-    span.setStatus(message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message });
-  }
-  span.end();
+/** A child span as recorded while the request runs. */
+interface Child {
+  readonly name: string;
+  readonly kind: SpanKind;
+  /** performance.now() readings. */
+  readonly startedAt: number;
+  endedAt: number | undefined;
+  attributes: Attributes;
+  error: ErrorCode | undefined;
 }
 
-/** The trace of one request while it runs (RequestState.trace). */
+/** The trace of one sampled request while it runs (RequestState.trace). */
 export class RequestTrace {
   readonly traceId: string;
-  private readonly tracer: Tracer;
-  private readonly root: Span;
-  private readonly rootContext: Context;
-  private route: Span | undefined;
-  private routeContext: Context | undefined;
-  private attempt: Span | undefined;
-  /** Stage spans not ended yet (a stage that threw): finish() ends them with the request's error. */
-  private readonly stages = new Set<Span>();
+  private readonly sink: SpanSink;
+  private readonly context: SpanContext;
+  private readonly parent: SpanContext | undefined;
+  private readonly name: string;
+  private readonly startedAt: number;
+  private readonly attributes: Attributes;
+  /** Date.now() − performance.now() at the start: one clock for every span of the trace. */
+  private readonly epochOffset: number;
+  private readonly stages: Child[] = [];
+  private route: Child | undefined;
+  private readonly attempts: Child[] = [];
 
-  constructor(tracer: Tracer, root: Span) {
-    this.tracer = tracer;
-    this.root = root;
-    this.rootContext = trace.setSpan(ROOT_CONTEXT, root);
-    this.traceId = root.spanContext().traceId;
+  constructor(sink: SpanSink, context: SpanContext, parent: SpanContext | undefined, name: string, startedAt: number, attributes: Attributes) {
+    this.sink = sink;
+    this.context = context;
+    this.parent = parent;
+    this.name = name;
+    this.startedAt = startedAt;
+    this.attributes = attributes;
+    this.epochOffset = Date.now() - performance.now();
+    this.traceId = context.traceId;
   }
 
   /** A child of the request span for a pipeline stage (cache lookup, guardrails). */
   stage(name: string, attributes?: Attributes): StageSpan {
-    const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, ...(attributes === undefined ? {} : { attributes }) }, this.rootContext);
-    this.stages.add(span);
+    const child = opened(name, SpanKind.INTERNAL, { ...attributes });
+    this.stages.push(child);
     return {
       end: (more, error) => {
-        if (!this.stages.delete(span)) return;
-        if (more !== undefined) span.setAttributes(more);
-        endWith(span, error);
+        if (child.endedAt !== undefined) return;
+        child.endedAt = performance.now();
+        if (more !== undefined) Object.assign(child.attributes, more);
+        child.error = error;
       },
     };
   }
 
   routeStarted(group: string): void {
-    this.route = this.tracer.startSpan(`route ${group}`, { kind: SpanKind.INTERNAL, attributes: { "gen_ai.request.model": group } }, this.rootContext);
-    this.routeContext = trace.setSpan(this.rootContext, this.route);
+    this.route = opened(`route ${group}`, SpanKind.INTERNAL, {});
   }
 
-  routeEnded(deployment: Deployment, retries: number, fallbacks: number): void {
+  routeEnded(retries: number, fallbacks: number): void {
     const route = this.route;
-    if (route === undefined) return;
-    this.route = undefined;
-    route.setAttributes({ "pharos.deployment.id": deployment.id, "pharos.route.retries": retries, "pharos.route.fallbacks": fallbacks });
-    route.end();
+    if (route === undefined || route.endedAt !== undefined) return;
+    route.endedAt = performance.now();
+    route.attributes["pharos.route.retries"] = retries;
+    route.attributes["pharos.route.fallbacks"] = fallbacks;
   }
 
   attemptStarted(deployment: Deployment, op: Operation): void {
-    const attributes: Attributes = {
-      "gen_ai.operation.name": op,
-      "gen_ai.provider.name": deployment.adapter.otelName,
-      "gen_ai.request.model": deployment.target.model,
-      "pharos.model_group": deployment.group,
-      "pharos.deployment.id": deployment.id,
-      "server.address": deployment.origin,
-    };
-    this.attempt = this.tracer.startSpan(`${op} ${deployment.target.model}`, { kind: SpanKind.CLIENT, attributes }, this.routeContext ?? this.rootContext);
+    this.attempts.push(
+      opened(`${op} ${deployment.target.model}`, SpanKind.CLIENT, {
+        "gen_ai.operation.name": op,
+        "gen_ai.provider.name": deployment.adapter.otelName,
+        "gen_ai.request.model": deployment.target.model,
+        "pharos.deployment.id": deployment.id,
+        "server.address": deployment.server.address,
+        "server.port": deployment.server.port,
+      }),
+    );
   }
 
+  /** Ends the attempt started last. */
   attemptEnded(error: ErrorCode | undefined): void {
-    const span = this.attempt;
-    if (span === undefined) return;
-    this.attempt = undefined;
-    endWith(span, error);
+    const attempt = this.attempts.at(-1);
+    if (attempt === undefined || attempt.endedAt !== undefined) return;
+    attempt.endedAt = performance.now();
+    attempt.error = error;
   }
 
-  /** Ends whatever is still open, then the request span, with the request's facts. */
+  /**
+   * Hands the trace's spans to the processor, the request span last, with the request's facts. A
+   * stage or attempt still open (it threw) fails with the request's error; an open route ends as
+   * the request did.
+   */
   finish(record: RequestRecord): void {
-    for (const stage of this.stages) endWith(stage, record.errorCode ?? "internal_error");
-    this.stages.clear();
-    if (this.attempt !== undefined) this.attemptEnded(record.errorCode ?? "internal_error");
-    if (this.route !== undefined) {
-      endWith(this.route, record.errorCode);
-      this.route = undefined;
-    }
-    const root = this.root;
-    const attributes: Attributes = {
-      "http.response.status_code": record.status,
-      "pharos.call_id": record.callId,
-      "pharos.route": record.route,
-      "pharos.attempted_retries": record.attemptedRetries,
-      "pharos.attempted_fallbacks": record.attemptedFallbacks,
-      "pharos.overhead_ms": record.overheadMs,
-    };
+    const endedAt = performance.now();
+    const failed = record.errorCode ?? "internal_error";
+    for (const stage of this.stages) this.emit(stage, this.context, endedAt, failed);
+    const route = this.route === undefined ? this.context : this.emit(this.route, this.context, endedAt, record.errorCode);
+    for (const attempt of this.attempts) this.emit(attempt, route, endedAt, failed);
+    const attributes = this.attributes;
+    attributes["http.response.status_code"] = record.status;
+    attributes["pharos.call_id"] = record.callId;
+    attributes["pharos.overhead_ms"] = record.overheadMs;
     const deployment = record.deployment;
     if (deployment !== undefined) {
       attributes["gen_ai.provider.name"] = deployment.adapter.otelName;
@@ -144,56 +181,104 @@ export class RequestTrace {
     if (record.cacheResult !== undefined) attributes["pharos.cache.result"] = record.cacheResult;
     if (record.timeToFirstChunkMs !== undefined) attributes["pharos.time_to_first_chunk_ms"] = record.timeToFirstChunkMs;
     if (record.costUsd > 0) attributes["pharos.cost_usd"] = record.costUsd;
-    root.setAttributes(attributes);
-    endWith(root, record.errorCode, record.errorMessage);
+    this.handOver(this.context, this.parent, this.name, SpanKind.CLIENT, this.startedAt, endedAt, attributes, record.errorCode, record.errorMessage);
+  }
+
+  /** A recorded child as a finished span; `openError` is its error if it never ended. Returns its context. */
+  private emit(child: Child, parent: SpanContext, endedAt: number, openError: ErrorCode | undefined): SpanContext {
+    const context: SpanContext = { traceId: this.context.traceId, spanId: this.sink.ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED, traceState: this.context.traceState };
+    const error = child.endedAt === undefined ? openError : child.error;
+    this.handOver(context, parent, child.name, child.kind, child.startedAt, child.endedAt ?? endedAt, child.attributes, error, undefined);
+    return context;
+  }
+
+  private handOver(context: SpanContext, parent: SpanContext | undefined, name: string, kind: SpanKind, startedAt: number, endedAt: number, attributes: Attributes, error: ErrorCode | undefined, message: string | undefined): void {
+    let status: SpanStatus = STATUS_UNSET;
+    if (error !== undefined) {
+      attributes["error.type"] = error;
+      status = message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message };
+    }
+    const limited = withinLimits(attributes, this.sink.limits);
+    this.sink.processor.onEnd(
+      new FinishedSpan(this.sink.origin, {
+        context,
+        parent,
+        name,
+        kind,
+        startTime: this.time(startedAt),
+        endTime: this.time(endedAt),
+        attributes: limited.attributes,
+        droppedAttributes: limited.dropped,
+        status,
+      }),
+    );
+  }
+
+  /** A performance.now() reading as the span time the SDK exports. */
+  private time(at: number): HrTime {
+    return millisToHrTime(this.epochOffset + at);
   }
 }
 
+function opened(name: string, kind: SpanKind, attributes: Attributes): Child {
+  return { name, kind, startedAt: performance.now(), endedAt: undefined, attributes, error: undefined };
+}
+
+/** The attributes within the configured limits (as the SDK applies them); untouched when none is set. */
+function withinLimits(attributes: Attributes, limits: AttributeLimits): { attributes: Attributes; dropped: number } {
+  if (limits.attributeCountLimit === undefined && limits.attributeValueLengthLimit === undefined) return { attributes, dropped: 0 };
+  const cleaned = cleanAttributes(attributes, { attributeCountLimit: limits.attributeCountLimit ?? 128, attributeValueLengthLimit: limits.attributeValueLengthLimit ?? Infinity });
+  return { attributes: cleaned.attributes ?? {}, dropped: cleaned.droppedAttributesCount ?? 0 };
+}
+
 const propagator = new W3CTraceContextPropagator();
+// The SDK's enum, as a type only: tracing.ts loads with every gateway, the trace SDK only when traces are exported.
+const RECORD_AND_SAMPLED: SamplingDecision.RECORD_AND_SAMPLED = 2;
 
-/** Starts request traces; exists only when tracing is on. */
+/** Starts request traces; exists only when traces are exported. */
 export class RequestTracer {
-  private readonly tracer: Tracer;
-  private readonly rootRatio: number | undefined;
+  private readonly sink: SpanSink;
 
-  /**
-   * `rootRatio`: share of requests without a (valid) parent that are traced; with a parent its
-   * sampled flag decides. Both decisions are taken here, before any span exists (the tracer's
-   * sampler is then parent-based always-on). Undefined: the tracer's own sampler decides every
-   * request (OTEL_TRACES_SAMPLER).
-   */
-  constructor(tracer: Tracer, rootRatio: number | undefined) {
-    this.tracer = tracer;
-    this.rootRatio = rootRatio;
+  constructor(sink: SpanSink) {
+    this.sink = sink;
   }
 
   /**
-   * The request span `{operation} {model group}`, started at the request's arrival, child of the
-   * caller's `traceparent` when there is one. Undefined when the request is not sampled.
+   * The trace of a request, whose span `{operation} {model group}` starts at its arrival, child of
+   * the caller's `traceparent` when there is one. Undefined when the request is not sampled.
    */
   start(headers: Headers, op: Operation, group: string, startedAt: number): RequestTrace | undefined {
-    const ratio = this.rootRatio;
-    let parent = ROOT_CONTEXT;
+    const sink = this.sink;
+    let parent: SpanContext | undefined;
+    let parentContext = ROOT_CONTEXT;
     if (headers["traceparent"] !== undefined) {
       const extracted = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
       const remote = trace.getSpanContext(extracted);
       if (remote !== undefined && isSpanContextValid(remote)) {
-        if (ratio !== undefined && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
-        parent = extracted;
+        parent = remote;
+        parentContext = extracted;
       }
     }
-    if (parent === ROOT_CONTEXT && ratio !== undefined && ratio < 1 && Math.random() >= ratio) return undefined;
-    const span = this.tracer.startSpan(
-      `${op} ${group}`,
-      { kind: SpanKind.CLIENT, startTime: startedAt, attributes: { "gen_ai.operation.name": op, "gen_ai.request.model": group } },
-      parent,
-    );
-    if (!span.isRecording()) return undefined;
-    return new RequestTrace(this.tracer, span);
+    const name = `${op} ${group}`;
+    const attributes: Attributes = { "gen_ai.operation.name": op, "gen_ai.request.model": group };
+    let traceId: string;
+    let traceState = parent?.traceState;
+    if (sink.sampler === undefined) {
+      if (parent === undefined ? sink.ratio < 1 && Math.random() >= sink.ratio : (parent.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+      traceId = parent?.traceId ?? sink.ids.generateTraceId();
+    } else {
+      traceId = parent?.traceId ?? sink.ids.generateTraceId();
+      const result = sink.sampler.shouldSample(parentContext, traceId, name, SpanKind.CLIENT, attributes, []);
+      if (result.decision !== RECORD_AND_SAMPLED) return undefined;
+      traceState = result.traceState ?? traceState;
+      if (result.attributes !== undefined) Object.assign(attributes, result.attributes);
+    }
+    const context: SpanContext = { traceId, spanId: sink.ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED, traceState };
+    return new RequestTrace(sink, context, parent, name, startedAt, attributes);
   }
 }
 
-/** The observer that ends request spans (registered only when tracing is on). */
+/** The observer that ends request traces (registered only when traces are exported). */
 export function tracingObserver(record: RequestRecord): void {
   record.trace?.finish(record);
 }
