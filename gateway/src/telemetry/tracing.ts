@@ -79,6 +79,20 @@ interface Child {
   error: ErrorCode | undefined;
 }
 
+/** A span of the trace once it is over, before it becomes a FinishedSpan. */
+interface Ended {
+  readonly context: SpanContext;
+  readonly parent: SpanContext | undefined;
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly attributes: Attributes;
+  readonly error: ErrorCode | undefined;
+  /** The request span's error message (status message). */
+  readonly message: string | undefined;
+}
+
 /** The trace of one sampled request while it runs (RequestState.trace). */
 export class RequestTrace {
   readonly traceId: string;
@@ -181,32 +195,32 @@ export class RequestTrace {
     if (record.cacheResult !== undefined) attributes["pharos.cache.result"] = record.cacheResult;
     if (record.timeToFirstChunkMs !== undefined) attributes["pharos.time_to_first_chunk_ms"] = record.timeToFirstChunkMs;
     if (record.costUsd > 0) attributes["pharos.cost_usd"] = record.costUsd;
-    this.handOver(this.context, this.parent, this.name, SpanKind.CLIENT, this.startedAt, endedAt, attributes, record.errorCode, record.errorMessage);
+    this.handOver({ context: this.context, parent: this.parent, name: this.name, kind: SpanKind.CLIENT, startedAt: this.startedAt, endedAt, attributes, error: record.errorCode, message: record.errorMessage });
   }
 
   /** A recorded child as a finished span; `openError` is its error if it never ended. Returns its context. */
   private emit(child: Child, parent: SpanContext, endedAt: number, openError: ErrorCode | undefined): SpanContext {
     const context: SpanContext = { traceId: this.context.traceId, spanId: this.sink.ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED, traceState: this.context.traceState };
     const error = child.endedAt === undefined ? openError : child.error;
-    this.handOver(context, parent, child.name, child.kind, child.startedAt, child.endedAt ?? endedAt, child.attributes, error, undefined);
+    this.handOver({ context, parent, name: child.name, kind: child.kind, startedAt: child.startedAt, endedAt: child.endedAt ?? endedAt, attributes: child.attributes, error, message: undefined });
     return context;
   }
 
-  private handOver(context: SpanContext, parent: SpanContext | undefined, name: string, kind: SpanKind, startedAt: number, endedAt: number, attributes: Attributes, error: ErrorCode | undefined, message: string | undefined): void {
+  private handOver(span: Ended): void {
     let status: SpanStatus = STATUS_UNSET;
-    if (error !== undefined) {
-      attributes["error.type"] = error;
-      status = message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message };
+    if (span.error !== undefined) {
+      span.attributes["error.type"] = span.error;
+      status = span.message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message: span.message };
     }
-    const limited = withinLimits(attributes, this.sink.limits);
+    const limited = withinLimits(span.attributes, this.sink.limits);
     this.sink.processor.onEnd(
       new FinishedSpan(this.sink.origin, {
-        context,
-        parent,
-        name,
-        kind,
-        startTime: this.time(startedAt),
-        endTime: this.time(endedAt),
+        context: span.context,
+        parent: span.parent,
+        name: span.name,
+        kind: span.kind,
+        startTime: this.time(span.startedAt),
+        endTime: this.time(span.endedAt),
         attributes: limited.attributes,
         droppedAttributes: limited.dropped,
         status,
