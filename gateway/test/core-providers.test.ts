@@ -255,6 +255,28 @@ describe("what a provider cannot take: a 400 naming the field and the provider, 
     expect(lastRequest().body).toMatchObject({ format: "json", tools: [weather] });
   });
 
+  it("ollama_chat: a tool round trip goes in Ollama's shape (arguments as an object, the result named by tool_name)", async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      ...user,
+      { role: "assistant", content: null, tool_calls: [{ id: "call_0", type: "function", function: { name: "get_weather", arguments: '{"city":"Hanoi"}' } }] },
+      { role: "tool", tool_call_id: "call_0", content: "31 °C" },
+    ];
+    const result = await client.chat.completions.create({ model: "llama-chat", messages, tools: [weather] });
+    expect(result.choices[0]?.message.content).toContain("mock response");
+    expect(lastRequest().body).toMatchObject({
+      messages: [
+        { role: "user", content: "x" },
+        { role: "assistant", content: "", tool_calls: [{ function: { name: "get_weather", arguments: { city: "Hanoi" } } }] },
+        { role: "tool", content: "31 °C", tool_name: "get_weather" },
+      ],
+    });
+    const before = mock.stats().total;
+    const bad = await refusal({ model: "llama-chat", messages: [...user, { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "Hanoi" } }] }] });
+    expect(bad.param).toBe("messages[1].tool_calls[0].function.arguments");
+    expect(bad.message).toContain("must be a JSON object");
+    expect(mock.stats().total).toBe(before);
+  });
+
   it("drop_params: the request goes without the fields, which are logged at debug and counted", async () => {
     const result = await client.chat.completions.create({ model: "gemini-lenient", messages: user, temperature: 0.2, logprobs: true, parallel_tool_calls: false, response_format: { type: "json_object" } });
     expect(result.choices[0]?.message.content).toContain("mock response");

@@ -39,9 +39,24 @@ function line(value: unknown): string {
   return `${JSON.stringify(value)}\n`;
 }
 
+/**
+ * Ollama decodes tool call arguments into an object (Go's map[string]any): OpenAI's JSON string
+ * there is a 400 with Go's decoding error, as the real server answers.
+ */
+function stringArguments(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false;
+  return messages.some((message) => {
+    const calls = asObject(message)["tool_calls"];
+    return Array.isArray(calls) && calls.some((call) => typeof asObject(asObject(call)["function"])["arguments"] === "string");
+  });
+}
+
 /** Shared by /api/chat and /api/generate: only the text field differs. */
 function answer(context: WireContext, kind: "chat" | "generate"): MockReply {
   const body = asObject(context.call.body);
+  if (kind === "chat" && stringArguments(body["messages"])) {
+    return jsonReply({ error: "json: cannot unmarshal string into Go struct field ToolCallFunction.messages.tool_calls.function.arguments of type api.ToolCallFunctionArguments" }, 400);
+  }
   const model = typeof body["model"] === "string" ? body["model"] : "llama3.2";
   const options = asObject(body["options"]);
   const prompt = kind === "chat" ? promptOfMessages(body["messages"]) : String(body["prompt"] ?? "");

@@ -47,6 +47,22 @@ describe("gemini requests", () => {
     });
   });
 
+  it("name a tool result by the function its call named (Gemini matches functionResponse to functionCall by name)", () => {
+    const request = geminiRequest({
+      model: "g",
+      messages: [
+        { role: "user", content: "Weather?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_0", type: "function", function: { name: "get_weather", arguments: '{"city":"Hanoi"}' } }] },
+        { role: "tool", tool_call_id: "call_0", content: "31 °C" },
+      ],
+    });
+    expect(request["contents"]).toEqual([
+      { role: "user", parts: [{ text: "Weather?" }] },
+      { role: "model", parts: [{ functionCall: { name: "get_weather", args: { city: "Hanoi" } } }] },
+      { role: "user", parts: [{ functionResponse: { name: "get_weather", response: { content: "31 °C" } } }] },
+    ]);
+  });
+
   it("translate tools with their JSON Schema as parametersJsonSchema, and tool_choice as toolConfig", () => {
     const tools = [
       { type: "function", function: { name: "get_weather", description: "Weather now", parameters: { type: "object", additionalProperties: false }, strict: true } },

@@ -11,6 +11,7 @@ import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { inlineImage, TEXT_AND_INLINE_IMAGES } from "./content-parts.ts";
 import { contentText } from "./openai-types.ts";
+import { answeredFunction, toolCallNames } from "./tool-messages.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, EmbeddingRequest, EmbeddingResponse, FunctionDefinition, Operation, ToolChoice, Usage } from "./openai-types.ts";
 import { NO_PARAMS, paramTable } from "./param-support.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
@@ -115,6 +116,7 @@ function contentParts(content: ChatMessage["content"], text: string): JsonObject
 export function geminiRequest(body: ChatRequest): JsonObject {
   const system: string[] = [];
   const contents: JsonObject[] = [];
+  const names = toolCallNames(body.messages);
   for (const message of body.messages) {
     const text = contentText(message.content);
     if (message.role === "system" || message.role === "developer") {
@@ -122,7 +124,8 @@ export function geminiRequest(body: ChatRequest): JsonObject {
       continue;
     }
     if (message.role === "tool") {
-      contents.push({ role: "user", parts: [{ functionResponse: { name: message.name ?? message.tool_call_id ?? "tool", response: { content: text } } }] });
+      // Gemini matches a functionResponse to its functionCall by the function's name.
+      contents.push({ role: "user", parts: [{ functionResponse: { name: answeredFunction(message, names) ?? "tool", response: { content: text } } }] });
       continue;
     }
     const role = message.role === "assistant" ? "model" : "user";

@@ -52,6 +52,42 @@ describe("ollama_chat/ requests", () => {
     expect(JSON.parse(ollamaChat.buildRequest("chat", { ...chat, tools, tool_choice: "none" }, target, false).body!).tools).toBeUndefined();
   });
 
+  it("send a tool round trip in Ollama's shape: call arguments as an object, the result named by tool_name", () => {
+    const messages = [
+      { role: "user", content: "Weather in Hanoi and Hue?" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Hanoi"}' } },
+          { id: "call_b", type: "function", function: { name: "get_time", arguments: "" } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_b", content: "09:00" },
+      { role: "tool", tool_call_id: "call_a", content: "31 °C" },
+      { role: "tool", tool_call_id: "call_unknown", name: "lookup", content: "?" },
+    ];
+    expect(JSON.parse(ollamaChat.buildRequest("chat", { model: "g", messages }, target, false).body!).messages).toEqual([
+      { role: "user", content: "Weather in Hanoi and Hue?" },
+      {
+        role: "assistant",
+        content: "",
+        tool_calls: [{ function: { name: "get_weather", arguments: { city: "Hanoi" } } }, { function: { name: "get_time", arguments: {} } }],
+      },
+      { role: "tool", content: "09:00", tool_name: "get_time" },
+      { role: "tool", content: "31 °C", tool_name: "get_weather" },
+      { role: "tool", content: "?", tool_name: "lookup" },
+    ]);
+  });
+
+  it("refuse tool call arguments that are not a JSON object, naming the field (Ollama could not read them)", () => {
+    for (const args of ['"Hanoi"', "{city: Hanoi}", "[1]"]) {
+      const messages = [{ role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: args } }] }];
+      const attempt = (): unknown => ollamaChat.buildRequest("chat", { model: "g", messages: [{ role: "user", content: "x" }, ...messages] }, target, false);
+      expect(attempt).toThrow(expect.objectContaining({ code: "invalid_request", status: 400, param: "messages[1].tool_calls[0].function.arguments" }));
+    }
+  });
+
   it("take json_object as format 'json' and a json_schema as its schema", () => {
     const schema = { type: "object", properties: { a: { type: "string" } } };
     expect(JSON.parse(ollamaChat.buildRequest("chat", { ...chat, response_format: { type: "json_schema", json_schema: { name: "a", schema } } }, target, false).body!).format).toEqual(schema);

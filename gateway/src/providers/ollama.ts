@@ -11,6 +11,7 @@ import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { inlineImage, inlineImagesOf, TEXT_AND_INLINE_IMAGES } from "./content-parts.ts";
 import { contentText } from "./openai-types.ts";
+import { answeredFunction, argumentsObject, toolCallNames } from "./tool-messages.ts";
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -86,14 +87,30 @@ function formatOf(body: ChatRequest): unknown {
   return undefined;
 }
 
+/**
+ * OpenAI messages as Ollama's: inline images in `images`, tool calls with their arguments as an
+ * object (Ollama refuses OpenAI's JSON string), tool results named by `tool_name` (the function
+ * the answered call named; Ollama has no call ids).
+ */
 function ollamaMessages(messages: ChatMessage[]): JsonObject[] {
-  return messages.map((message) => {
+  const names = toolCallNames(messages);
+  return messages.map((message, i) => {
     const out: JsonObject = { role: message.role, content: contentText(message.content) };
     if (Array.isArray(message.content)) {
       const images = message.content.map(inlineImage).filter((image) => image !== undefined);
       if (images.length > 0) out["images"] = images.map((image) => image.data);
     }
-    if (message.tool_calls !== undefined) out["tool_calls"] = message.tool_calls;
+    if (message.tool_calls !== undefined && message.tool_calls !== null && message.tool_calls.length > 0) {
+      out["tool_calls"] = message.tool_calls.map((call, j) => {
+        const fn = call.function;
+        if (fn === undefined) throw new GatewayError("unsupported_params", "Ollama takes function tool calls only", { param: `messages[${i}].tool_calls[${j}]` });
+        return { function: { name: fn.name, arguments: argumentsObject(fn.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) } };
+      });
+    }
+    if (message.role === "tool") {
+      const name = answeredFunction(message, names);
+      if (name !== undefined) out["tool_name"] = name;
+    }
     return out;
   });
 }

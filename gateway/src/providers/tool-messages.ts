@@ -1,0 +1,41 @@
+/**
+ * Tool turns of an OpenAI conversation, for providers that name tools differently. OpenAI links
+ * a `tool` message to the call it answers by `tool_call_id`; Ollama (`tool_name`) and Gemini
+ * (`functionResponse.name`) want the function's name, which only the assistant turn that made
+ * the call holds.
+ */
+import { GatewayError } from "../errors.ts";
+import { isObject } from "./json.ts";
+import type { JsonObject } from "./json.ts";
+import type { ChatMessage } from "./openai-types.ts";
+
+/** The function name of every tool call id made in the conversation's assistant turns. */
+export function toolCallNames(messages: readonly ChatMessage[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const message of messages) {
+    for (const call of message.tool_calls ?? []) if (call.function !== undefined) names.set(call.id, call.function.name);
+  }
+  return names;
+}
+
+/** The function a `tool` message answers: its call's name, else the message's own `name`. */
+export function answeredFunction(message: ChatMessage, names: ReadonlyMap<string, string>): string | undefined {
+  return (message.tool_call_id === undefined ? undefined : names.get(message.tool_call_id)) ?? message.name;
+}
+
+/**
+ * A tool call's `arguments` (a JSON string in OpenAI's format) as the object providers that
+ * take an object want; an empty string is no arguments. Anything else is the client's error,
+ * named by its path (`param`).
+ */
+export function argumentsObject(text: string, param: string): JsonObject {
+  if (text.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!isObject(parsed)) throw new GatewayError("invalid_request", `${param} must be a JSON object (this provider takes tool call arguments as an object)`, { param });
+  return parsed;
+}
