@@ -173,6 +173,18 @@ describe("gemini SSE streams", () => {
     expect(events[3]?.chunk.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
   });
 
+  it("number tool calls across chunks with their stream index, and finish with tool_calls", () => {
+    const call = (name: string, args: object, finish?: string): string =>
+      `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ functionCall: { name, args } }], role: "model" }, ...(finish === undefined ? {} : { finishReason: finish }) }] })}\r\n\r\n`;
+    const decoder = gemini.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
+    const events = decodeStream(gemini, decoder, [call("get_weather", { city: "Hanoi" }) + call("get_time", {}) + event("", "STOP")]);
+    expect(events.map((item) => item.chunk.choices[0] ?? null)).toEqual([
+      { index: 0, delta: { role: "assistant", content: "", tool_calls: [{ index: 0, id: "call_0", type: "function", function: { name: "get_weather", arguments: '{"city":"Hanoi"}' } }] }, finish_reason: null },
+      { index: 0, delta: { content: "", tool_calls: [{ index: 1, id: "call_1", type: "function", function: { name: "get_time", arguments: "{}" } }] }, finish_reason: null },
+      { index: 0, delta: {}, finish_reason: "tool_calls" },
+    ]);
+  });
+
   it("turn an in-band error event into an UpstreamStreamFailure with its status", () => {
     const decoder = gemini.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
     try {

@@ -11,7 +11,8 @@ import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { inlineImage, TEXT_AND_INLINE_IMAGES } from "./content-parts.ts";
 import { contentText } from "./openai-types.ts";
-import { answeredFunction, toolCallNames } from "./tool-messages.ts";
+import { answeredFunction, openAiToolCalls, StreamedToolCalls, toolCallNames } from "./tool-messages.ts";
+import type { FunctionCallParts } from "./tool-messages.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, EmbeddingRequest, EmbeddingResponse, FunctionDefinition, Operation, ToolChoice, Usage } from "./openai-types.ts";
 import { NO_PARAMS, paramTable } from "./param-support.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
@@ -167,7 +168,8 @@ function usageOf(response: JsonObject): Usage | undefined {
 
 interface CandidateParts {
   readonly text: string;
-  readonly toolCalls: unknown[];
+  readonly calls: FunctionCallParts[];
+  /** Gemini's finishReason in OpenAI's terms (tool calls not yet accounted for); null while it streams. */
   readonly finish: string | null;
 }
 
@@ -177,17 +179,14 @@ function candidateOf(response: JsonObject, index: number): CandidateParts {
   const content = isObject(candidate["content"]) ? candidate["content"] : {};
   const parts = Array.isArray(content["parts"]) ? content["parts"].filter(isObject) : [];
   let text = "";
-  const toolCalls: unknown[] = [];
+  const calls: FunctionCallParts[] = [];
   for (const part of parts) {
     if (typeof part["text"] === "string" && part["thought"] !== true) text += part["text"];
     const call = part["functionCall"];
-    if (isObject(call)) {
-      toolCalls.push({ id: `call_${toolCalls.length}`, type: "function", function: { name: String(call["name"] ?? ""), arguments: JSON.stringify(call["args"] ?? {}) } });
-    }
+    if (isObject(call)) calls.push({ name: String(call["name"] ?? ""), args: call["args"] });
   }
   const reason = candidate["finishReason"];
-  const finish = typeof reason === "string" ? (toolCalls.length > 0 ? "tool_calls" : (FINISH_REASONS[reason] ?? "stop")) : null;
-  return { text, toolCalls, finish };
+  return { text, calls, finish: typeof reason === "string" ? (FINISH_REASONS[reason] ?? "stop") : null };
 }
 
 /** A prompt Gemini refused outright: a content-policy error, as LiteLLM reports it. */
@@ -256,10 +255,11 @@ export const gemini: ProviderAdapter = {
     const choices: ChatCompletion["choices"] = [];
     for (let index = 0; index < count; index++) {
       const candidate = candidateOf(response, index);
+      const called = candidate.calls.length > 0;
       choices.push({
         index,
-        message: { role: "assistant", content: candidate.text, ...(candidate.toolCalls.length > 0 ? { tool_calls: candidate.toolCalls } : {}) },
-        finish_reason: candidate.finish ?? "stop",
+        message: { role: "assistant", content: candidate.text, ...(called ? { tool_calls: openAiToolCalls(candidate.calls) } : {}) },
+        finish_reason: called ? "tool_calls" : (candidate.finish ?? "stop"),
       });
     }
     const body: ChatCompletion = {
@@ -277,6 +277,7 @@ export const gemini: ProviderAdapter = {
     let usage: Usage | undefined;
     let first = true;
     let finished = false;
+    const toolCalls = new StreamedToolCalls();
     const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: string | null): ChatCompletionChunk => ({
       id: `chatcmpl-${options.id}`,
       object: "chat.completion.chunk",
@@ -291,18 +292,18 @@ export const gemini: ProviderAdapter = {
       const chunkUsage = usageOf(response);
       if (chunkUsage !== undefined) usage = chunkUsage;
       const candidate = candidateOf(response, 0);
-      if (candidate.text !== "" || candidate.toolCalls.length > 0 || first) {
+      if (candidate.text !== "" || candidate.calls.length > 0 || first) {
         const delta = {
           ...(first ? { role: "assistant" as const } : {}),
           content: candidate.text,
-          ...(candidate.toolCalls.length > 0 ? { tool_calls: candidate.toolCalls } : {}),
+          ...(candidate.calls.length > 0 ? { tool_calls: toolCalls.delta(candidate.calls) } : {}),
         };
         events.push({ chunk: chunk(delta, null) });
         first = false;
       }
       if (candidate.finish !== null && !finished) {
         finished = true;
-        events.push({ chunk: chunk({}, candidate.finish) });
+        events.push({ chunk: chunk({}, toolCalls.any ? "tool_calls" : candidate.finish) });
       }
       return events;
     };

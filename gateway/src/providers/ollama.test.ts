@@ -226,6 +226,18 @@ describe("ollama NDJSON streams", () => {
     expect(decoder.usage?.total_tokens).toBe(7);
   });
 
+  it("number tool calls across lines with their stream index, and finish with tool_calls", () => {
+    const call = (name: string, args: object): string => `${JSON.stringify({ model: "llama3.2", message: { role: "assistant", content: "", tool_calls: [{ function: { name, arguments: args } }] }, done: false })}\n`;
+    const done = `${JSON.stringify({ model: "llama3.2", message: { role: "assistant", content: "" }, done: true, done_reason: "stop", prompt_eval_count: 5, eval_count: 2 })}\n`;
+    const decoder = ollamaChat.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
+    const events = decodeStream(ollamaChat, decoder, [call("get_weather", { city: "Hanoi" }) + call("get_time", {}) + done]);
+    expect(events.map((event) => event.chunk.choices[0] ?? null)).toEqual([
+      { index: 0, delta: { role: "assistant", content: "", tool_calls: [{ index: 0, id: "call_0", type: "function", function: { name: "get_weather", arguments: '{"city":"Hanoi"}' } }] }, finish_reason: null },
+      { index: 0, delta: { content: "", tool_calls: [{ index: 1, id: "call_1", type: "function", function: { name: "get_time", arguments: "{}" } }] }, finish_reason: null },
+      { index: 0, delta: {}, finish_reason: "tool_calls" },
+    ]);
+  });
+
   it("turn an error line into an UpstreamStreamFailure", () => {
     const decoder = ollamaChat.createStreamDecoder("chat", target, { ...ids, includeUsage: false });
     expect(() => decodeStream(ollamaChat, decoder, [`${lines[0]}{"error":"model crashed"}\n`])).toThrow(UpstreamStreamFailure);

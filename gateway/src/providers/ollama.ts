@@ -11,7 +11,8 @@ import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
 import { inlineImage, inlineImagesOf, TEXT_AND_INLINE_IMAGES } from "./content-parts.ts";
 import { contentText } from "./openai-types.ts";
-import { answeredFunction, argumentsObject, toolCallNames } from "./tool-messages.ts";
+import { answeredFunction, argumentsObject, openAiToolCalls, StreamedToolCalls, toolCallNames } from "./tool-messages.ts";
+import type { FunctionCallParts } from "./tool-messages.ts";
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -154,17 +155,13 @@ function textOf(line: JsonObject, flavour: Flavour): string {
   return isObject(message) && typeof message["content"] === "string" ? message["content"] : "";
 }
 
-function toolCallsOf(line: JsonObject): unknown[] | undefined {
+/** The function calls of an /api/chat line (undefined when it has none). */
+function functionCallsOf(line: JsonObject): FunctionCallParts[] | undefined {
   const message = line["message"];
-  if (!isObject(message) || !Array.isArray(message["tool_calls"])) return undefined;
-  return message["tool_calls"].map((call, index) => {
+  if (!isObject(message) || !Array.isArray(message["tool_calls"]) || message["tool_calls"].length === 0) return undefined;
+  return message["tool_calls"].map((call) => {
     const fn = isObject(call) && isObject(call["function"]) ? call["function"] : {};
-    const args = fn["arguments"];
-    return {
-      id: `call_${index}`,
-      type: "function",
-      function: { name: String(fn["name"] ?? ""), arguments: typeof args === "string" ? args : JSON.stringify(args ?? {}) },
-    };
+    return { name: String(fn["name"] ?? ""), args: fn["arguments"] };
   });
 }
 
@@ -252,7 +249,8 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
         };
         return { body, usage };
       }
-      const toolCalls = toolCallsOf(line);
+      const calls = functionCallsOf(line);
+      const toolCalls = calls === undefined ? undefined : openAiToolCalls(calls);
       const body: ChatCompletion = {
         id: `chatcmpl-${ids.id}`,
         object: "chat.completion",
@@ -274,6 +272,7 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
       const lineFlavour = wireFlavour(op);
       let usage: Usage | undefined;
       let first = true;
+      const toolCalls = new StreamedToolCalls();
       const chatChunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish: string | null): ChatCompletionChunk => ({
         id: `chatcmpl-${options.id}`,
         object: "chat.completion.chunk",
@@ -293,10 +292,10 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
         const line = parseUpstreamJson(text, kind);
         failIfError(line);
         const content = textOf(line, lineFlavour);
-        const toolCalls = op === "chat" ? toolCallsOf(line) : undefined;
+        const calls = op === "chat" ? functionCallsOf(line) : undefined;
         if (op === "chat") {
-          if (content !== "" || first || toolCalls !== undefined) {
-            const delta = { ...(first ? { role: "assistant" as const } : {}), content, ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }) };
+          if (content !== "" || first || calls !== undefined) {
+            const delta = { ...(first ? { role: "assistant" as const } : {}), content, ...(calls === undefined ? {} : { tool_calls: toolCalls.delta(calls) }) };
             events.push({ chunk: chatChunk(delta, null) });
           }
         } else if (content !== "") {
@@ -305,7 +304,7 @@ function ollamaAdapter(flavour: Flavour): ProviderAdapter {
         first = false;
         if (line["done"] === true) {
           usage = usageOf(line);
-          const finish = finishReason(line, toolCalls !== undefined);
+          const finish = finishReason(line, toolCalls.any);
           events.push({ chunk: op === "chat" ? chatChunk({}, finish) : textChunk("", finish) });
           if (options.includeUsage && usage !== undefined) {
             const usageChunk = op === "chat" ? { ...chatChunk({}, null), choices: [], usage } : { ...textChunk("", null), choices: [], usage };

@@ -7,7 +7,7 @@
 import { GatewayError } from "../errors.ts";
 import { isObject } from "./json.ts";
 import type { JsonObject } from "./json.ts";
-import type { ChatMessage } from "./openai-types.ts";
+import type { ChatMessage, ToolCall } from "./openai-types.ts";
 
 /** The function name of every tool call id made in the conversation's assistant turns. */
 export function toolCallNames(messages: readonly ChatMessage[]): Map<string, string> {
@@ -38,4 +38,39 @@ export function argumentsObject(text: string, param: string): JsonObject {
   }
   if (!isObject(parsed)) throw new GatewayError("invalid_request", `${param} must be a JSON object (this provider takes tool call arguments as an object)`, { param });
   return parsed;
+}
+
+/** A function call as a provider reports it: its name and its arguments (an object, or already JSON text). */
+export interface FunctionCallParts {
+  readonly name: string;
+  readonly args: unknown;
+}
+
+/** Function calls as OpenAI's tool calls, numbered from `first` (ids `call_N`, unique within the answer). */
+export function openAiToolCalls(calls: readonly FunctionCallParts[], first = 0): ToolCall[] {
+  return calls.map((call, i) => ({
+    id: `call_${first + i}`,
+    type: "function",
+    function: { name: call.name, arguments: typeof call.args === "string" ? call.args : JSON.stringify(call.args ?? {}) },
+  }));
+}
+
+/**
+ * A stream's tool calls, as OpenAI streams them: numbered across the whole stream (a provider may
+ * send them in several chunks), each delta entry with its `index`.
+ */
+export class StreamedToolCalls {
+  private count = 0;
+
+  /** The delta entries for one chunk's calls. */
+  delta(calls: readonly FunctionCallParts[]): Array<ToolCall & { index: number }> {
+    const first = this.count;
+    this.count += calls.length;
+    return openAiToolCalls(calls, first).map((call, i) => ({ index: first + i, ...call }));
+  }
+
+  /** Whether the stream has called a tool (its finish reason is then `tool_calls`). */
+  get any(): boolean {
+    return this.count > 0;
+  }
 }
