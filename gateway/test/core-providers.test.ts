@@ -25,6 +25,7 @@ beforeAll(async () => {
         { model_name: "gemini-embed", litellm_params: { model: "gemini/text-embedding-004", api_base: mock.url, api_key: "g-test-key" }, model_info: { mode: "embedding" } },
         { model_name: "gemini-no-key", litellm_params: { model: "gemini/gemini-2.0-flash", api_base: mock.url } },
         { model_name: "voyage", litellm_params: { model: "voyage/voyage-3", api_base: `${mock.url}/voyage/v1`, api_key: "pa-test" } },
+        { model_name: "gpt", litellm_params: { model: "openai/mock-gpt", api_base: `${mock.url}/v1`, api_key: "sk-test" } },
         // drop_params on these deployments only: fields their provider cannot take are left out, not refused.
         { model_name: "gemini-lenient", litellm_params: { model: "gemini/gemini-2.0-flash", api_base: mock.url, api_key: "g-test-key", drop_params: true } },
         { model_name: "llama-lenient", litellm_params: { model: "ollama_chat/llama3.2", api_base: mock.url, drop_params: true } },
@@ -171,6 +172,36 @@ describe("voyage/", () => {
     expect(error.status).toBe(400);
     expect(mock.stats().total).toBe(0);
   });
+});
+
+describe("tool calls from each provider reach the OpenAI client as OpenAI's", () => {
+  const weather = { type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
+  const clock = { type: "function" as const, function: { name: "get_time", parameters: { type: "object" } } };
+  const calls = [
+    { name: "get_weather", args: { city: "Hanoi" } },
+    { name: "get_time", args: {} },
+  ];
+  const expected = (ids: readonly string[]) => [
+    { id: ids[0], type: "function", function: { name: "get_weather", arguments: '{"city":"Hanoi"}' } },
+    { id: ids[1], type: "function", function: { name: "get_time", arguments: "{}" } },
+  ];
+
+  for (const [group, route, ids] of [
+    ["llama-chat", "ollama /api/chat", ["call_0", "call_1"]],
+    ["gemini-flash", "gemini", ["call_0", "call_1"]],
+    ["gpt", "openai chat", ["call_mock_0", "call_mock_1"]],
+  ] as const) {
+    it(`${group}: whole and streamed (one call per upstream chunk), accumulated by the client's stream helper`, async () => {
+      const request = { model: group, messages: [{ role: "user" as const, content: "Weather and time in Hanoi?" }], tools: [weather, clock] };
+      mock.faults.push({ toolCalls: calls, route, times: 2 });
+      const whole = await client.chat.completions.create(request);
+      expect(whole.choices[0]?.finish_reason).toBe("tool_calls");
+      expect(whole.choices[0]?.message.tool_calls).toEqual(expected(ids));
+      const streamed = await client.chat.completions.stream(request).finalChatCompletion();
+      expect(streamed.choices[0]?.finish_reason).toBe("tool_calls");
+      expect(streamed.choices[0]?.message.tool_calls).toEqual(expected(ids));
+    });
+  }
 });
 
 describe("images in chat messages: sent inline, or refused by part, never left out", () => {

@@ -3,6 +3,12 @@
  * plus an optional default applied when the queue has nothing for the request.
  */
 
+/** A function call the mock answers with. */
+export interface MockToolCall {
+  readonly name: string;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
 export interface Fault {
   /** Answer with this HTTP status and the provider's error body. */
   readonly status?: number;
@@ -28,6 +34,8 @@ export interface Fault {
   readonly chunkDelayMs?: number;
   /** Reply text instead of the default. */
   readonly reply?: string;
+  /** Chat: answer with these function calls instead of text (in the provider's own format; streamed one per chunk). */
+  readonly toolCalls?: readonly MockToolCall[];
   /** Only requests whose route name contains this text (e.g. "chat", "/api/tags"). */
   readonly route?: string;
   /** How many requests this entry applies to (default 1). */

@@ -108,6 +108,7 @@ export class MockUpstream {
       call,
       params: matched.params,
       reply: fault.reply ?? this.options.reply,
+      toolCalls: fault.toolCalls,
       frameDelayMs: fault.chunkDelayMs ?? this.options.chunkDelayMs ?? 0,
       errorAfterChunks: fault.errorAfterChunks,
     });

@@ -2,6 +2,7 @@
  * What a mock route answers, independent of how it is delivered (a real HTTP response, or the
  * in-process transport of `fake/` models).
  */
+import type { MockToolCall } from "./faults.ts";
 
 export type MockReply =
   | { readonly kind: "body"; readonly status: number; readonly headers: Record<string, string>; readonly text: string }
@@ -31,6 +32,8 @@ export interface WireContext {
   /** Route parameters (e.g. the Gemini model in the path). */
   readonly params: Record<string, string>;
   readonly reply: string | undefined;
+  /** Chat: function calls to answer with instead of text. */
+  readonly toolCalls: readonly MockToolCall[] | undefined;
   readonly frameDelayMs: number;
   /** Stream: chunks to send before an in-band error (undefined = no error). */
   readonly errorAfterChunks: number | undefined;

@@ -4,6 +4,7 @@
  */
 import { countTokens, embeddingFor, limitPieces, replyText } from "./fake-content.ts";
 import { jsonReply, SSE_TYPE } from "./reply.ts";
+import type { MockToolCall } from "./faults.ts";
 import type { MockReply, MockRoute, WireContext, WireFormat } from "./reply.ts";
 
 type Json = Record<string, unknown>;
@@ -61,6 +62,18 @@ function generate(context: WireContext, stream: boolean): MockReply {
     ...(finish === undefined ? {} : { finishReason: finish }),
     index: 0,
   });
+  const calls = context.toolCalls;
+  if (calls !== undefined) {
+    // Function calls: functionCall parts; streamed one call an event, the last with the finish reason.
+    const called = (list: readonly MockToolCall[], finish?: string): Json => ({
+      content: { parts: list.map((call) => ({ functionCall: { name: call.name, args: call.args } })), role: "model" },
+      ...(finish === undefined ? {} : { finishReason: finish }),
+      index: 0,
+    });
+    if (!stream) return jsonReply({ candidates: [called(calls, "STOP")], usageMetadata, modelVersion, responseId: "mock-response" });
+    const frames = calls.map((call, index) => `data: ${JSON.stringify({ candidates: [called([call], index === calls.length - 1 ? "STOP" : undefined)], usageMetadata, modelVersion, responseId: "mock-response" })}\r\n\r\n`);
+    return { kind: "stream", status: 200, headers: SSE_TYPE, frames, frameDelayMs: context.frameDelayMs };
+  }
   if (!stream) {
     return jsonReply({ candidates: [candidate(pieces.join(""), finishReason)], usageMetadata, modelVersion, responseId: "mock-response" });
   }

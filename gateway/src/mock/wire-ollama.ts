@@ -4,6 +4,7 @@
  */
 import { countTokens, embeddingFor, limitPieces, replyText } from "./fake-content.ts";
 import { jsonReply, NDJSON_TYPE } from "./reply.ts";
+import type { MockToolCall } from "./faults.ts";
 import type { MockReply, MockRoute, WireContext, WireFormat } from "./reply.ts";
 import { embeddingInputs, promptOfMessages } from "./wire-openai.ts";
 
@@ -67,6 +68,7 @@ function answer(context: WireContext, kind: "chat" | "generate"): MockReply {
   const doneReason = truncated ? "length" : "stop";
   const createdAt = new Date().toISOString();
   const textField = (text: string): Json => (kind === "chat" ? { message: { role: "assistant", content: text } } : { response: text });
+  if (kind === "chat" && context.toolCalls !== undefined) return toolCallReply(context, context.toolCalls, model, createdAt, promptTokens, body["stream"] !== false);
   // Ollama streams unless told `stream: false`.
   if (body["stream"] === false) {
     return jsonReply({ model, created_at: createdAt, ...textField(pieces.join("")), done: true, done_reason: doneReason, ...timings(promptTokens, pieces.length) });
@@ -78,6 +80,16 @@ function answer(context: WireContext, kind: "chat" | "generate"): MockReply {
     return { kind: "stream", status: 200, headers: NDJSON_TYPE, frames: kept, frameDelayMs: context.frameDelayMs };
   }
   frames.push(line({ model, created_at: createdAt, ...textField(""), done: true, done_reason: doneReason, ...timings(promptTokens, pieces.length) }));
+  return { kind: "stream", status: 200, headers: NDJSON_TYPE, frames, frameDelayMs: context.frameDelayMs };
+}
+
+/** Function calls, as Ollama sends them: arguments as objects; streamed one call a line, then the done line. */
+function toolCallReply(context: WireContext, calls: readonly MockToolCall[], model: string, createdAt: string, promptTokens: number, stream: boolean): MockReply {
+  const message = (list: readonly MockToolCall[]): Json => ({ role: "assistant", content: "", tool_calls: list.map((call) => ({ function: { name: call.name, arguments: call.args } })) });
+  const done = { done: true, done_reason: "stop", ...timings(promptTokens, calls.length) };
+  if (!stream) return jsonReply({ model, created_at: createdAt, message: message(calls), ...done });
+  const frames = calls.map((call) => line({ model, created_at: createdAt, message: message([call]), done: false }));
+  frames.push(line({ model, created_at: createdAt, message: { role: "assistant", content: "" }, ...done }));
   return { kind: "stream", status: 200, headers: NDJSON_TYPE, frames, frameDelayMs: context.frameDelayMs };
 }
 

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { toBase64Floats } from "../providers/embedding-encoding.ts";
 import { countTokens, embeddingFor, limitPieces, replyText, unixSeconds } from "./fake-content.ts";
 import { jsonReply, SSE_TYPE } from "./reply.ts";
+import type { MockToolCall } from "./faults.ts";
 import type { MockReply, MockRoute, WireContext, WireFormat } from "./reply.ts";
 
 type Json = Record<string, unknown>;
@@ -62,6 +63,7 @@ function chat(context: WireContext): MockReply {
   const finish = truncated ? "length" : "stop";
   const id = `chatcmpl-mock-${randomUUID()}`;
   const created = unixSeconds();
+  if (context.toolCalls !== undefined) return toolCallReply(context, context.toolCalls, { id, created, model }, body, promptTokens);
   if (body["stream"] !== true) {
     return jsonReply({
       id,
@@ -78,6 +80,22 @@ function chat(context: WireContext): MockReply {
   for (const piece of pieces) frames.push(sse({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }));
   frames.push(sse({ ...base, choices: [{ index: 0, delta: {}, finish_reason: finish }] }));
   if (asObject(body["stream_options"])["include_usage"] === true) frames.push(sse({ ...base, choices: [], usage }));
+  frames.push(sse("[DONE]"));
+  return streamReply(context, frames);
+}
+
+/** Function calls, as OpenAI sends them: arguments as JSON text; streamed one call a chunk, each with its index. */
+function toolCallReply(context: WireContext, calls: readonly MockToolCall[], base: { id: string; created: number; model: string }, body: Record<string, unknown>, promptTokens: number): MockReply {
+  const toolCalls = calls.map((call, index) => ({ id: `call_mock_${index}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.args) } }));
+  const usage = { prompt_tokens: promptTokens, completion_tokens: calls.length, total_tokens: promptTokens + calls.length };
+  if (body["stream"] !== true) {
+    return jsonReply({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: toolCalls }, finish_reason: "tool_calls", logprobs: null }], usage });
+  }
+  const chunk = { ...base, object: "chat.completion.chunk" };
+  const frames = [sse({ ...chunk, choices: [{ index: 0, delta: { role: "assistant", content: null }, finish_reason: null }] })];
+  toolCalls.forEach((call, index) => frames.push(sse({ ...chunk, choices: [{ index: 0, delta: { tool_calls: [{ index, ...call }] }, finish_reason: null }] })));
+  frames.push(sse({ ...chunk, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] }));
+  if (asObject(body["stream_options"])["include_usage"] === true) frames.push(sse({ ...chunk, choices: [], usage }));
   frames.push(sse("[DONE]"));
   return streamReply(context, frames);
 }
