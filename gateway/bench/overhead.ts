@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { interleaved, interleavedLoad, median } from "./measure.ts";
 import type { LoadResult, RequestSpec, SequentialResult } from "./measure.ts";
-import { rssMb, startBareProxy, startMock, startPharos } from "./processes.ts";
+import { PRODUCTION_NODE_OPTIONS, rssMb, startBareProxy, startMock, startPharos } from "./processes.ts";
 import type { Target } from "./processes.ts";
 
 const { values } = parseArgs({
@@ -34,7 +34,7 @@ const { values } = parseArgs({
     json: { type: "string" },
     router: { type: "boolean", default: false },
     /** NODE_OPTIONS for the Pharos processes; the default is what `npm start` and the Docker image use. */
-    "node-options": { type: "string", default: "--max-semi-space-size=16" },
+    "node-options": { type: "string", default: PRODUCTION_NODE_OPTIONS },
   },
 });
 const rounds = Number(values.rounds);

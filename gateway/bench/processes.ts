@@ -15,6 +15,9 @@ export const DIST = resolve(import.meta.dirname, "..");
 const MAIN = join(DIST, "src/main.js");
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** NODE_OPTIONS as `npm start` and the Docker image run Pharos (a 16 MB young generation). */
+export const PRODUCTION_NODE_OPTIONS = "--max-semi-space-size=16";
+
 export interface Target {
   readonly name: string;
   readonly url: string;

@@ -23,7 +23,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { interleaved, load } from "./measure.ts";
 import type { LoadResult, RequestSpec } from "./measure.ts";
-import { startMock, startPharos } from "./processes.ts";
+import { PRODUCTION_NODE_OPTIONS, startMock, startPharos } from "./processes.ts";
 import type { Target } from "./processes.ts";
 
 const { values } = parseArgs({
@@ -86,11 +86,14 @@ async function main(): Promise<void> {
   const mock = await startMock();
   const started: Target[] = [mock];
   try {
-    const off = await startPharos("off", config(mock.url, false));
+    // Run as `npm start` and the Docker image run it.
+    const node = { NODE_OPTIONS: PRODUCTION_NODE_OPTIONS };
+    const off = await startPharos("off", config(mock.url, false), node);
     started.push(off);
-    const metrics = await startPharos("metrics", config(mock.url, true));
+    const metrics = await startPharos("metrics", config(mock.url, true), node);
     started.push(metrics);
     const traces = await startPharos("traces 10%", config(mock.url, true), {
+      ...node,
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
       OTEL_TRACES_SAMPLER_ARG: "0.1",
       OTEL_BSP_SCHEDULE_DELAY: "1000",
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
       lines.push(line);
       process.stdout.write(`${line}\n`);
     };
-    say(`Telemetry A/B — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}; mock upstream latency 0 ms; LITELLM_LOG=ERROR`);
+    say(`Telemetry A/B — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}; mock upstream latency 0 ms; LITELLM_LOG=ERROR, NODE_OPTIONS="${PRODUCTION_NODE_OPTIONS}"`);
     say();
 
     const sequential = await interleaved(targets, chat, rounds, perRound);
