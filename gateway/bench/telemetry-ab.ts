@@ -16,12 +16,11 @@
  *   npm run build && node dist/gateway/bench/telemetry-ab.js [--rounds 10 --per-round 200
  *     --connections 50 --seconds 2 --repeat 9 --json FILE]
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { interleaved, load } from "./measure.ts";
+import { startOtlpSink } from "./otlp-sink.ts";
 import type { LoadResult, RequestSpec } from "./measure.ts";
 import { PRODUCTION_NODE_OPTIONS, startMock, startPharos } from "./processes.ts";
 import type { Target } from "./processes.ts";
@@ -58,21 +57,6 @@ general_settings:
 `;
 }
 
-/** Accepts OTLP/HTTP trace exports and counts them (so the traces variant really exports). */
-async function startTraceSink(): Promise<{ url: string; exports: () => number; close: () => Promise<void> }> {
-  let exports = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      exports += 1;
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, exports: () => exports, close: () => new Promise((done) => server.close(() => done())) };
-}
-
 const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 const pad = (text: string, width: number): string => text.padEnd(width);
 const median = (list: readonly number[]): number => {
@@ -82,7 +66,7 @@ const median = (list: readonly number[]): number => {
 };
 
 async function main(): Promise<void> {
-  const sink = await startTraceSink();
+  const sink = await startOtlpSink();
   const mock = await startMock();
   const started: Target[] = [mock];
   try {

@@ -9,8 +9,6 @@
  *
  *   npm run build && node dist/gateway/bench/telemetry-cpu.js [--batches 15 --per-batch 2000 --connections 32]
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -27,6 +25,7 @@ import type { GatewayTelemetry } from "../src/telemetry/gateway-telemetry.ts";
 import { metrics } from "../src/telemetry/metrics.ts";
 import { RequestTracer } from "../src/telemetry/tracing.ts";
 import type { SpanSink } from "../src/telemetry/tracing.ts";
+import { startOtlpSink } from "./otlp-sink.ts";
 import { startMock } from "./processes.ts";
 
 const { values } = parseArgs({
@@ -60,15 +59,6 @@ interface Variant {
   readonly flush: () => Promise<void>;
 }
 
-async function startSink(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((done) => server.close(() => done())) };
-}
-
 async function batch(pool: Pool, count: number): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -95,7 +85,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, PHAROS_DATA_DIR: "off" };
   const logger = pino({ level: "error" });
   const mock = await startMock();
-  const sink = await startSink();
+  const sink = await startOtlpSink();
   // Exports are flushed at the end of each traced batch, so their CPU is charged to that batch.
   const processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${sink.url}/v1/traces` }), scheduledDelayMillis: 60_000, maxQueueSize: 8192 });
   const spans: SpanSink = {

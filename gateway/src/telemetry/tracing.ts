@@ -273,15 +273,13 @@ export class RequestTracer {
         parentContext = extracted;
       }
     }
+    // The ratio's decision comes first: a request it leaves out allocates nothing.
+    if (sink.sampler === undefined && (parent === undefined ? sink.ratio < 1 && Math.random() >= sink.ratio : (parent.traceFlags & TraceFlags.SAMPLED) === 0)) return undefined;
     const name = `${op} ${group}`;
     const attributes: Attributes = { "gen_ai.operation.name": op, "gen_ai.request.model": group };
-    let traceId: string;
+    const traceId = parent?.traceId ?? sink.ids.generateTraceId();
     let traceState = parent?.traceState;
-    if (sink.sampler === undefined) {
-      if (parent === undefined ? sink.ratio < 1 && Math.random() >= sink.ratio : (parent.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
-      traceId = parent?.traceId ?? sink.ids.generateTraceId();
-    } else {
-      traceId = parent?.traceId ?? sink.ids.generateTraceId();
+    if (sink.sampler !== undefined) {
       const result = sink.sampler.shouldSample(parentContext, traceId, name, SpanKind.CLIENT, attributes, []);
       if (result.decision !== RECORD_AND_SAMPLED) return undefined;
       traceState = result.traceState ?? traceState;
