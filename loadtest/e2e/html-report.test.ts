@@ -8,17 +8,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, dumpDom, screenshot } from "./support/chromium.ts";
 import { chatStreamFrames, ScriptedServer } from "./support/scripted-server.ts";
-import { removeTempDirs, runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
+import { removeTempDirs, runHarness, STREAMING_CHAT_SCENARIO, tempDir, writeScenario } from "./support/run-harness.ts";
 
-const STREAMING = `
-users:
-  - name: Streamer
-    wait_time: constant(0.05)
-    tasks:
-      - method: POST
-        path: /v1/chat/completions
-        body: { model: m, stream: true, stream_options: { include_usage: true }, messages: [{ role: user, content: "{{uuid}}" }] }
-metrics:
+const STREAMING = `${STREAMING_CHAT_SCENARIO}metrics:
   - { name: LiteLLM Overhead Duration (ms), header: x-litellm-overhead-duration-ms }
 `;
 

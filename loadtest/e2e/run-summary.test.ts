@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatStreamFrames, ScriptedServer } from "./support/scripted-server.ts";
-import { removeTempDirs, runHarness, tempDir, writeScenario } from "./support/run-harness.ts";
+import { removeTempDirs, runHarness, STREAMING_CHAT_SCENARIO, tempDir, writeScenario } from "./support/run-harness.ts";
 import type { HarnessRun } from "./support/run-harness.ts";
 
 const PIECES = ["Hello", " there", ",", " friend"];
@@ -14,15 +14,6 @@ const HEADER_DELAY_MS = 15;
 const FRAME_DELAY_MS = 4;
 const SLOW_MS = 300;
 
-const STREAMING = `
-users:
-  - name: Streamer
-    wait_time: constant(0.05)
-    tasks:
-      - method: POST
-        path: /v1/chat/completions
-        body: { model: m, stream: true, stream_options: { include_usage: true }, messages: [{ role: user, content: "{{uuid}}" }] }
-`;
 const SLOW = "users: [{ name: U, tasks: [{ method: GET, path: /slow }] }]\n";
 
 const server = new ScriptedServer((request) =>
@@ -34,7 +25,7 @@ let dir = "";
 beforeAll(async () => {
   url = await server.listen();
   dir = tempDir();
-  writeScenario(dir, "stream.yaml", STREAMING);
+  writeScenario(dir, "stream.yaml", STREAMING_CHAT_SCENARIO);
   writeScenario(dir, "slow.yaml", SLOW);
 });
 

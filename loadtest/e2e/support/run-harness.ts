@@ -33,6 +33,17 @@ export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** One user streaming chat completions with usage, a fresh prompt each time. */
+export const STREAMING_CHAT_SCENARIO = `
+users:
+  - name: Streamer
+    wait_time: constant(0.05)
+    tasks:
+      - method: POST
+        path: /v1/chat/completions
+        body: { model: m, stream: true, stream_options: { include_usage: true }, messages: [{ role: user, content: "{{uuid}}" }] }
+`;
+
 export function writeScenario(dir: string, name: string, yaml: string): string {
   const path = join(dir, name);
   writeFileSync(path, yaml);
