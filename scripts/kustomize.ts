@@ -25,9 +25,10 @@ export function parseDocuments(text: string): K8sObject[] {
     .filter((object): object is K8sObject => object !== null);
 }
 
+type KustomizeTool = ReturnType<typeof kustomizeTool>;
+
 /** The real tool's rendering; undefined when none is installed. */
-export function kustomizeWithTool(dir: string): K8sObject[] | undefined {
-  const tool = kustomizeTool();
+export function kustomizeWithTool(dir: string, tool: KustomizeTool = kustomizeTool()): K8sObject[] | undefined {
   if (tool === undefined) return undefined;
   const result = tool === "kubectl" ? spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" }) : spawnSync("kustomize", ["build", dir], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`${tool} failed on ${dir}:\n${result.stderr}`);
@@ -122,7 +123,7 @@ export function kustomizeFallback(dir: string): K8sObject[] {
 }
 
 /** The tool's rendering when one is installed, else the fallback's. */
-export function kustomizeBuild(dir: string): { objects: K8sObject[]; renderer: string } {
-  const withTool = kustomizeWithTool(dir);
-  return withTool === undefined ? { objects: kustomizeFallback(dir), renderer: "fallback renderer" } : { objects: withTool, renderer: kustomizeTool()! };
+export function kustomizeBuild(dir: string, tool: KustomizeTool = kustomizeTool()): { objects: K8sObject[]; renderer: string } {
+  const withTool = kustomizeWithTool(dir, tool);
+  return withTool === undefined || tool === undefined ? { objects: kustomizeFallback(dir), renderer: "fallback renderer" } : { objects: withTool, renderer: tool };
 }

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
-import { kustomizeFallback, kustomizeTool, kustomizeWithTool } from "./kustomize.ts";
+import { kustomizeBuild, kustomizeTool } from "./kustomize.ts";
 import { readCompose, readEnvFile, serviceEnvironment } from "./stack/compose-map.ts";
 import { REPO_ROOT, renderNginx, testNginx } from "./stack/nginx.ts";
 import { addressTable, portPlan, renderMonitoring } from "./stack/stack.ts";
@@ -155,7 +155,7 @@ function kubernetesCheck(): Outcome {
   const rendered: string[] = [];
   for (const dir of ["deploy/k8s/base", "deploy/k8s/overlays/example"]) {
     try {
-      const objects = tool === undefined ? kustomizeFallback(join(REPO_ROOT, dir)) : (kustomizeWithTool(join(REPO_ROOT, dir)) ?? []);
+      const { objects } = kustomizeBuild(join(REPO_ROOT, dir), tool);
       const broken = objects.find((object) => typeof object.kind !== "string" || typeof object.metadata?.name !== "string");
       if (objects.length === 0 || broken !== undefined) return { status: "FAIL", detail: `${dir}: ${objects.length === 0 ? "renders nothing" : "an object without kind or name"}` };
       rendered.push(`${dir.replace("deploy/k8s/", "")} (${objects.length} objects)`);

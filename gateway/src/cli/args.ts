@@ -41,10 +41,15 @@ function normalize(args: readonly string[]): string[] {
   });
 }
 
-function integer(name: string, value: string | undefined, min = 0): number | undefined {
+/** An integer from the command line or the environment (`label` names where it came from), at least `min`. */
+export function integerFrom(label: string, value: string | undefined, min = 0): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name}: expected an integer >= ${min}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${label}: expected an integer >= ${min}, got "${value}"`);
   return Number(value);
+}
+
+function integer(name: string, value: string | undefined, min = 0): number | undefined {
+  return integerFrom(`--${name}`, value, min);
 }
 
 /** The highest TCP port. */

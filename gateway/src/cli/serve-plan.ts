@@ -5,7 +5,7 @@
  */
 import { hostname } from "node:os";
 import type { LoadedConfig } from "../config/load.ts";
-import { portFrom, UsageError } from "./args.ts";
+import { integerFrom, portFrom, UsageError } from "./args.ts";
 import type { ServeArgs } from "./args.ts";
 
 const DEFAULT_PORT = 4000;
@@ -21,18 +21,19 @@ export interface ServePlan {
   readonly graceMs: number;
 }
 
-/** An integer from the environment, checked like the flag it stands for (unset or empty: undefined). */
-function envInt(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
-  const value = env[name];
-  if (value === undefined || value === "") return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${name}: expected an integer >= ${min}, got "${value}"`);
-  return Number(value);
+/** An environment variable's value; empty counts as unset. */
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return env[name] === "" ? undefined : env[name];
 }
 
-/** A port from the environment, checked like the flag it stands for (unset or empty: undefined). */
+/** An integer from the environment, checked like the flag it stands for. */
+function envInt(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  return integerFrom(name, envValue(env, name), min);
+}
+
+/** A port from the environment, checked like the flag it stands for. */
 function envPort(env: NodeJS.ProcessEnv, name: string, min: 0 | 1): number | undefined {
-  const value = env[name];
-  return value === undefined || value === "" ? undefined : portFrom(name, value, min);
+  return portFrom(name, envValue(env, name), min);
 }
 
 /** Flags win over environment variables, which win over the config's proxy_server block. */

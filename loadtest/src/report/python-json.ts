@@ -44,20 +44,12 @@ function floatText(value: number): string {
   return pyFloatRepr(value);
 }
 
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-
-/** A string as `json.dumps` writes it with its default `ensure_ascii=True`: everything outside ' '..'~' as \uXXXX (UTF-16 units). */
+/**
+ * A string as `json.dumps` writes it with its default `ensure_ascii=True`: JSON's escapes, and
+ * everything else outside ' '..'~' as \uXXXX (UTF-16 units, lone surrogates included).
+ */
 function stringText(text: string): string {
-  let out = '"';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] ?? "";
-    const code = text.charCodeAt(i);
-    const short = SHORT_ESCAPES[ch];
-    if (short !== undefined) out += short;
-    else if (code < 0x20 || code > 0x7e) out += `\\u${code.toString(16).padStart(4, "0")}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  return JSON.stringify(text).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function dump(value: PyJson, indent: number, depth: number): string {
