@@ -91,15 +91,10 @@ export function runPrimary(options: PrimaryOptions): PrimaryHandle {
   const retiring = new Set<number>();
   let stopping = false;
   /** No worker has listened yet: a worker that exits now fails the start. */
-  let starting = true;
+  const starting = (): boolean => listened.size === 0;
   /** Set when the cluster could not start: `started` rejects with it once everything is stopped. */
   let startFailure: ClusterStartError | undefined;
-  let resolveStarted: () => void = () => undefined;
-  let rejectStarted: (error: ClusterStartError) => void = () => undefined;
-  const started = new Promise<void>((resolve, reject) => {
-    resolveStarted = resolve;
-    rejectStarted = reject;
-  });
+  const { promise: started, resolve: resolveStarted, reject: rejectStarted } = Promise.withResolvers<void>();
 
   const fork = (): Worker => {
     const worker = cluster.fork({ PHAROS_WORKER: "1" });
@@ -134,12 +129,12 @@ export function runPrimary(options: PrimaryOptions): PrimaryHandle {
   const onMessage = (worker: Worker, message: unknown): void => {
     if (isWorkerMessage(message)) {
       if (message.kind === "listening") {
+        const first = starting();
         listened.add(worker.id);
         // A worker still booting when the drain went out had no listener for it: drain it now.
         if (stopping) drainWorker(worker);
         if (!retiring.has(worker.id)) listening.add(worker.id);
-        if (starting) {
-          starting = false;
+        if (first) {
           options.onFirstListening?.();
           resolveStarted();
         }
@@ -209,7 +204,7 @@ export function runPrimary(options: PrimaryOptions): PrimaryHandle {
     const expected = retiring.delete(worker.id) || stopping;
     if (!expected) {
       // Its boot report may still be on the way: the channel closes after the last message is read.
-      afterChannelClosed(worker, REPORT_WAIT_MS, () => (starting ? failStart : replace)(worker, code, signal));
+      afterChannelClosed(worker, REPORT_WAIT_MS, () => (starting() ? failStart : replace)(worker, code, signal));
     }
     if (stopping && liveWorkers().length === 0) finish();
   });

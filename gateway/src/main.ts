@@ -5,12 +5,8 @@
  * everything that needs a recent Node (undici) is imported dynamically, after the check: on an
  * older Node the user reads which version to install instead of undici's TypeError.
  */
-import { nodeVersionProblem } from "./node-version.ts";
+import { exitIfNodeTooOld } from "./node-version.ts";
 
-const problem = nodeVersionProblem(process.versions.node);
-if (problem !== undefined) {
-  process.stderr.write(`${problem}\n`);
-  process.exit(1);
-}
+exitIfNodeTooOld();
 const { runCli } = await import("./cli/run.ts");
 runCli(process.argv.slice(2));

@@ -12,3 +12,11 @@ export function nodeVersionProblem(version: string, command = "pharos"): string 
   const tooOld = major < MIN_NODE.major || (major === MIN_NODE.major && minor < MIN_NODE.minor);
   return tooOld ? `${command} needs Node.js >= ${MIN_NODE.major}.${MIN_NODE.minor} (this is v${version})` : undefined;
 }
+
+/** Ends the process with that message when this Node.js is too old (each entry point's first step). */
+export function exitIfNodeTooOld(command = "pharos"): void {
+  const problem = nodeVersionProblem(process.versions.node, command);
+  if (problem === undefined) return;
+  process.stderr.write(`${problem}\n`);
+  process.exit(1);
+}

@@ -3,13 +3,9 @@
  * pharos-load: the Locust-compatible load harness (docs/loadtest.md). The Node.js version is
  * checked before the harness (undici) is loaded, as `pharos` does.
  */
-import { nodeVersionProblem } from "../../gateway/src/node-version.ts";
+import { exitIfNodeTooOld } from "../../gateway/src/node-version.ts";
 
-const problem = nodeVersionProblem(process.versions.node, "pharos-load");
-if (problem !== undefined) {
-  process.stderr.write(`${problem}\n`);
-  process.exit(1);
-}
+exitIfNodeTooOld("pharos-load");
 const { runCli } = await import("./cli/run-cli.ts");
 
 const stop = new AbortController();

@@ -5,6 +5,7 @@
 import { ConfigError } from "../config/load.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadConfigChecked, routerChecks } from "../router/config-checks.ts";
+import { describeFailure } from "./failure.ts";
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -27,7 +28,7 @@ export async function checkConfig(file: string, env: NodeJS.ProcessEnv = process
 }
 
 function failed(error: ConfigError): CheckResult {
-  return { ok: false, lines: [`config error in ${error.message}`, ...warningLines(error.warnings)] };
+  return { ok: false, lines: [describeFailure(error).text, ...warningLines(error.warnings)] };
 }
 
 function warningLines(warnings: readonly string[]): string[] {

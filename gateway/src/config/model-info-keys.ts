@@ -3,23 +3,20 @@
  * but warned about once, with the known key it most likely meant: `input_cost_per_tokn` would
  * otherwise price a deployment at 0 without a word.
  */
+import { isObject } from "../providers/json.ts";
 import { nearestKey } from "./nearest-key.ts";
 import { modelInfoSchema } from "./schema.ts";
 
 const KNOWN_KEYS: readonly string[] = Object.keys(modelInfoSchema.shape);
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** One warning per model_info key Pharos does not read, from the config as written (before the schema). */
 export function modelInfoKeyWarnings(data: unknown): string[] {
-  const list = isRecord(data) ? data["model_list"] : undefined;
+  const list = isObject(data) ? data["model_list"] : undefined;
   if (!Array.isArray(list)) return [];
   const warnings: string[] = [];
   list.forEach((entry: unknown, index) => {
-    const info = isRecord(entry) ? entry["model_info"] : undefined;
-    if (!isRecord(info)) return;
+    const info = isObject(entry) ? entry["model_info"] : undefined;
+    if (!isObject(info)) return;
     for (const key of Object.keys(info)) {
       if (KNOWN_KEYS.includes(key)) continue;
       const suggestion = nearestKey(key, KNOWN_KEYS);

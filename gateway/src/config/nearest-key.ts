@@ -14,7 +14,8 @@ export function nearestKey(word: string, candidates: readonly string[]): string 
   return best;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance: the fewest single-character edits from `a` to `b`. */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
     let previous = row[0]!;

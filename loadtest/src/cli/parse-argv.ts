@@ -6,6 +6,7 @@
 import type { FlagSpec } from "./flag-spec.ts";
 import { UNSUPPORTED_LOCUST_FLAGS } from "./flag-spec.ts";
 import { UsageError } from "./usage-error.ts";
+import { editDistance } from "../../../gateway/src/config/nearest-key.ts";
 
 export interface ParsedArgv {
   /** Long flag name → values in the order given (booleans hold "true"). */
@@ -13,25 +14,11 @@ export interface ParsedArgv {
   readonly positionals: readonly string[];
 }
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] ?? 0;
-      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length] ?? 0;
-}
-
 export function unknownFlagError(flag: string, specs: readonly FlagSpec[]): UsageError {
   const name = flag.replace(/^-+/, "");
   const unsupported = UNSUPPORTED_LOCUST_FLAGS[name];
   if (unsupported !== undefined) return new UsageError(`${flag} is a Locust option for ${unsupported}, which pharos-load does not have`);
-  const closest = specs.map((spec) => ({ spec, d: distance(name, spec.name) })).sort((x, y) => x.d - y.d)[0];
+  const closest = specs.map((spec) => ({ spec, d: editDistance(name, spec.name) })).sort((x, y) => x.d - y.d)[0];
   const hint = closest !== undefined && closest.d <= 2 ? ` (did you mean --${closest.spec.name}?)` : "";
   return new UsageError(`unknown flag ${flag}${hint}; see --help`);
 }
