@@ -143,6 +143,11 @@ export function shown(input: unknown): string {
   return String(input);
 }
 
+/** The 400 for a request field of the wrong kind: "Invalid request: 'param' must be {what} (got …)". */
+export function invalidParam(param: string, what: string, value: unknown): GatewayError {
+  return new GatewayError("invalid_request", `Invalid request: '${param}' must be ${what} (got ${shown(value)})`, { param });
+}
+
 /** Status classes used as metric attributes (`2xx` … `5xx`). */
 export function statusClass(status: number): "2xx" | "3xx" | "4xx" | "5xx" {
   if (status >= 500) return "5xx";

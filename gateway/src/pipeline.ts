@@ -60,11 +60,6 @@ const CAN_SERVE: Record<Operation, (deployment: Deployment) => boolean> = {
   embeddings: (deployment) => deployment.adapter.operations.has("embeddings") && MODES.embeddings.has(deployment.mode),
 };
 
-function unknownModel(group: string, known: readonly string[], param = "model"): GatewayError {
-  const shown = known.length > 20 ? `${known.slice(0, 20).join(", ")}, … (${known.length} in all)` : known.join(", ");
-  return new GatewayError("unknown_model", `Model group '${group}' does not exist. Available model groups: ${shown || "(none configured)"}`, { param });
-}
-
 /** Aborts when the client closes the connection before the response is complete. */
 function clientGoneSignal(ctx: PharosContext): AbortSignal {
   const controller = new AbortController();
@@ -124,7 +119,7 @@ export class Pipeline {
     state.group = group;
     state.requestTags = params.tags;
     const deployments = this.table.groups.get(group);
-    if (deployments === undefined) throw unknownModel(group, [...this.table.groupNames, ...aliases.listed]);
+    if (deployments === undefined) throw this.unknownModel(group);
     const canServe = CAN_SERVE[op];
     if (!deployments.some(canServe)) {
       throw new GatewayError("unsupported_operation", `Model group '${group}' does not serve ${OPERATION_NAMES[op]} (its deployments are ${deployments[0]!.mode} models)`, { param: "model" });
@@ -178,12 +173,19 @@ export class Pipeline {
     }
   }
 
+  /** The 404 for a model group that does not exist, listing the ones that do (aliases included). */
+  private unknownModel(group: string, param = "model"): GatewayError {
+    const known = [...this.table.groupNames, ...this.router.policy.aliases.listed];
+    const shown = known.length > 20 ? `${known.slice(0, 20).join(", ")}, … (${known.length} in all)` : known.join(", ");
+    return new GatewayError("unknown_model", `Model group '${group}' does not exist. Available model groups: ${shown || "(none configured)"}`, { param });
+  }
+
   /** The request's own `fallbacks` as model groups (aliases resolved): each must exist and be one the caller may call. */
   private requestFallbacks(state: RequestState, names: readonly string[]): string[] {
     const aliases = this.router.policy.aliases;
     return names.map((name) => {
       const group = aliases.targets.get(name) ?? name;
-      if (!this.table.groups.has(group)) throw unknownModel(name, [...this.table.groupNames, ...aliases.listed], "fallbacks");
+      if (!this.table.groups.has(group)) throw this.unknownModel(name, "fallbacks");
       const denied = modelAccessError(state.auth, group, name, "fallbacks");
       if (denied !== undefined) throw denied;
       return group;
@@ -223,10 +225,12 @@ export class Pipeline {
   private withoutUnsupported(state: RequestState, deployment: Deployment, call: CallRequest, names: readonly string[]): CallRequest {
     if (!deployment.dropParams) throw unsupportedParamsError(deployment, call.op, call.body, names);
     const provider = deployment.adapter.kind;
-    this.logger.debug(
-      { callId: state.callId, group: deployment.group, deployment: deployment.id, provider, params: names },
-      `drop_params: ${names.map((name) => `'${name}'`).join(", ")} left out of the request to deployment ${deployment.id} (${provider} does not support ${names.length === 1 ? "it" : "them"})`,
-    );
+    if (this.logger.isLevelEnabled("debug")) {
+      this.logger.debug(
+        { callId: state.callId, group: deployment.group, deployment: deployment.id, provider, params: names },
+        `drop_params: ${names.map((name) => `'${name}'`).join(", ")} left out of the request to deployment ${deployment.id} (${provider} does not support ${names.length === 1 ? "it" : "them"})`,
+      );
+    }
     this.telemetry.paramsDropped?.(deployment, names);
     return { ...call, body: withoutParams(call.body, names) };
   }

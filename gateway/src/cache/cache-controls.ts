@@ -5,7 +5,7 @@
  * Parsed once per request that sends them, whether or not a cache is configured: a `cache` that
  * is not an object, an unknown control or a wrong type is a 400 naming it, never ignored.
  */
-import { GatewayError, shown } from "../errors.ts";
+import { GatewayError, invalidParam } from "../errors.ts";
 
 export interface CacheControls {
   readonly noCache: boolean;
@@ -22,14 +22,14 @@ export const NO_CONTROLS: CacheControls = { noCache: false, noStore: false, ttlS
 const NAMES = ["no-cache", "no-store", "ttl", "s-maxage", "namespace", "use-cache"] as const;
 
 function bad(name: string, expected: string, value: unknown): GatewayError {
-  return new GatewayError("invalid_request", `Invalid request: 'cache.${name}' must be ${expected} (got ${shown(value)})`, { param: `cache.${name}` });
+  return invalidParam(`cache.${name}`, expected, value);
 }
 
 /** The body's `cache` field (absent or null: no controls); a wrong shape is a 400 naming it. */
 export function parseControls(raw: unknown): CacheControls {
   if (raw === undefined || raw === null) return NO_CONTROLS;
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    throw new GatewayError("invalid_request", `Invalid request: 'cache' must be an object of cache controls (${NAMES.join(", ")}) (got ${shown(raw)})`, { param: "cache" });
+    throw invalidParam("cache", `an object of cache controls (${NAMES.join(", ")})`, raw);
   }
   const controls = raw as Readonly<Record<string, unknown>>;
   for (const name of Object.keys(controls)) {

@@ -4,7 +4,7 @@
  */
 import { NO_CONTROLS, parseControls } from "../cache/cache-controls.ts";
 import type { CacheControls } from "../cache/cache-controls.ts";
-import { GatewayError, shown } from "../errors.ts";
+import { GatewayError, invalidParam } from "../errors.ts";
 
 export interface GatewayParams {
   /** Per-request cache controls: no-cache, no-store, ttl, s-maxage, namespace, use-cache; `caching: false|true` maps onto them. */
@@ -61,7 +61,7 @@ function tagList(value: unknown, param: string): readonly string[] | undefined {
 function retries(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new GatewayError("invalid_request", `Invalid request: 'num_retries' must be an integer >= 0 (got ${shown(value)})`, { param: "num_retries" });
+    throw invalidParam("num_retries", "an integer >= 0", value);
   }
   return value;
 }
@@ -69,7 +69,7 @@ function retries(value: unknown): number | undefined {
 /** LiteLLM's `caching` flag: false = neither read nor write the cache, true = use it (also under mode: default_off). */
 function withCaching(controls: CacheControls, caching: unknown): CacheControls {
   if (caching === undefined || caching === null) return controls;
-  if (typeof caching !== "boolean") throw new GatewayError("invalid_request", `Invalid request: 'caching' must be true or false (got ${shown(caching)})`, { param: "caching" });
+  if (typeof caching !== "boolean") throw invalidParam("caching", "true or false", caching);
   return caching ? { ...controls, useCache: true } : { ...controls, noCache: true, noStore: true };
 }
 

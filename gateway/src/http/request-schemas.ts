@@ -41,6 +41,7 @@ function mustHaveType(values: readonly string[]): { error: (issue: RawIssue) => 
 // Field schemas.
 
 const string = z.string(must("a string"));
+const nonEmptyString = string.min(1, { error: "must not be empty" });
 const boolean = z.boolean(must("true or false"));
 const jsonObject = z.record(z.string(), z.unknown(), must("an object"));
 
@@ -59,7 +60,7 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T): z.Zod
   return z.enum(values, must(`one of ${listed(values)}`));
 }
 
-const model = z.string(must("a string")).min(1, { error: "must not be empty" });
+const model = nonEmptyString;
 const stream = boolean.nullable().optional();
 const streamOptions = z.looseObject({ include_usage: boolean.nullable().optional() }, must("an object")).nullable().optional();
 const maxTokens = integerFrom(1).nullable().optional();
@@ -99,7 +100,7 @@ const message = z.looseObject(
 
 const functionDefinition = z.looseObject(
   {
-    name: z.string(must("a string")).min(1, { error: "must not be empty" }),
+    name: nonEmptyString,
     description: string.optional(),
     parameters: jsonObject.optional(),
     strict: boolean.nullable().optional(),
@@ -113,7 +114,7 @@ const tool = z.discriminatedUnion(
   "type",
   [
     z.looseObject({ type: z.literal("function"), function: functionDefinition }),
-    z.looseObject({ type: z.literal("custom"), custom: z.looseObject({ name: z.string(must("a string")).min(1, { error: "must not be empty" }) }, must("an object")) }),
+    z.looseObject({ type: z.literal("custom"), custom: z.looseObject({ name: nonEmptyString }, must("an object")) }),
   ],
   mustHaveType(TOOL_TYPES),
 );
@@ -147,7 +148,7 @@ const responseFormat = z.discriminatedUnion(
     z.looseObject({ type: z.literal("json_object") }),
     z.looseObject({
       type: z.literal("json_schema"),
-      json_schema: z.looseObject({ name: z.string(must("a string")).min(1, { error: "must not be empty" }), description: string.optional(), schema: jsonObject.optional(), strict: boolean.nullable().optional() }, must("an object")),
+      json_schema: z.looseObject({ name: nonEmptyString, description: string.optional(), schema: jsonObject.optional(), strict: boolean.nullable().optional() }, must("an object")),
     }),
   ],
   mustHaveType(RESPONSE_FORMAT_TYPES),

@@ -10,8 +10,10 @@ import { DURATION_HINT, durationSeconds } from "./duration.ts";
 
 /** A key's `duration`: its expiry must be a date (and a PostgreSQL timestamp). */
 export const MAX_KEY_DURATION_SECONDS = 100 * 365.25 * 86_400;
+/** The largest value of a PostgreSQL integer column. */
+const PG_INT_MAX = 2_147_483_647;
 /** `budget_duration` is stored in whole seconds in an integer column. */
-export const MAX_BUDGET_DURATION_SECONDS = 2_147_483_647;
+export const MAX_BUDGET_DURATION_SECONDS = PG_INT_MAX;
 
 /** The problem with a duration (LiteLLM's spelling) outside [1 s, max], or undefined. */
 function durationProblem(value: string | number, maxSeconds: number, max: string): string | undefined {
@@ -33,7 +35,7 @@ const duration = boundedDuration(MAX_KEY_DURATION_SECONDS, "100 years");
 const budgetDuration = boundedDuration(MAX_BUDGET_DURATION_SECONDS, `${MAX_BUDGET_DURATION_SECONDS} seconds (about 68 years)`);
 
 const budget = z.number({ error: "expected a number >= 0" }).min(0, { error: "expected a number >= 0 (USD)" });
-const MAX_LIMIT = 2_147_483_647;
+const MAX_LIMIT = PG_INT_MAX;
 const limit = z
   .number({ error: "expected an integer >= 0" })
   .int({ error: "expected an integer >= 0" })

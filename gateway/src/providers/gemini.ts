@@ -14,7 +14,7 @@ import { contentText } from "./openai-types.ts";
 import { answeredFunction, openAiToolCalls, StreamedToolCalls, toolCallNames } from "./tool-messages.ts";
 import type { FunctionCallParts } from "./tool-messages.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, EmbeddingRequest, EmbeddingResponse, FunctionDefinition, Operation, ToolChoice, Usage } from "./openai-types.ts";
-import { NO_PARAMS, paramTable } from "./param-support.ts";
+import { FUNCTION_TOOLS_ONLY, NO_PARAMS, paramTable } from "./param-support.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { ProviderAdapter, StreamDecoder, StreamEvent, UpstreamTarget } from "./provider.ts";
 
@@ -40,11 +40,6 @@ function modelPath(target: UpstreamTarget, method: string, query = ""): string {
   return `${target.basePath}/v1beta/models/${encodeURIComponent(target.model)}:${method}${extra}`;
 }
 
-/** Whether every tool is a function (Gemini declares functions only). */
-function functionTools(value: unknown): boolean {
-  return Array.isArray(value) && value.every((tool) => isObject(tool) && tool["type"] === "function");
-}
-
 const CHOICE_MODES: Readonly<Record<string, string>> = { none: "NONE", auto: "AUTO", required: "ANY" };
 
 /** Whether a tool_choice has a Gemini function-calling mode: a mode name, or one named function. */
@@ -56,7 +51,7 @@ function translatableChoice(value: unknown): boolean {
 /** The fields the Gemini adapter translates (param-support.ts refuses or drops any other). */
 const GEMINI_PARAMS = {
   chat: paramTable(["messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n", "seed", "stop", "presence_penalty", "frequency_penalty", "response_format"], {
-    tools: { accepts: functionTools, takes: "function tools only" },
+    tools: FUNCTION_TOOLS_ONLY,
     tool_choice: { accepts: translatableChoice, takes: "'none', 'auto', 'required' or one named function" },
   }),
   text_completion: NO_PARAMS,

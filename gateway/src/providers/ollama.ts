@@ -9,7 +9,7 @@ import { GatewayError } from "../errors.ts";
 import { encodeAsRequested } from "./embedding-encoding.ts";
 import { errorMessageOf, isObject, parseUpstreamJson } from "./json.ts";
 import type { JsonObject } from "./json.ts";
-import { inlineImage, inlineImagesOf, TEXT_AND_INLINE_IMAGES } from "./content-parts.ts";
+import { inlineImagesOf, TEXT_AND_INLINE_IMAGES } from "./content-parts.ts";
 import { contentText } from "./openai-types.ts";
 import { answeredFunction, argumentsObject, openAiToolCalls, StreamedToolCalls, toolCallNames } from "./tool-messages.ts";
 import type { FunctionCallParts } from "./tool-messages.ts";
@@ -25,7 +25,7 @@ import type {
   TextCompletion,
   Usage,
 } from "./openai-types.ts";
-import { paramTable } from "./param-support.ts";
+import { FUNCTION_TOOLS_ONLY, paramTable } from "./param-support.ts";
 import { UpstreamStreamFailure } from "./provider.ts";
 import type { ProviderAdapter, ResponseIds, StreamDecoder, StreamEvent, UpstreamRequest, UpstreamTarget } from "./provider.ts";
 
@@ -52,14 +52,11 @@ const ONE_CHOICE = { accepts: (value: unknown) => value === 1, takes: "1 (one ch
 /** Ollama has no tool_choice: "auto" is what it does with tools, "none" sends none. */
 const AUTO_OR_NONE = { accepts: (value: unknown) => value === "auto" || value === "none", takes: "'auto' or 'none'" };
 
-/** Ollama's tools are functions. */
-const FUNCTION_TOOLS = { accepts: (value: unknown) => Array.isArray(value) && value.every((tool) => isObject(tool) && tool["type"] === "function"), takes: "function tools only" };
-
 /** The fields each Ollama adapter translates (param-support.ts refuses or drops any other). */
 function ollamaParams(flavour: Flavour): ProviderAdapter["params"] {
   const chatFields = ["messages", "max_completion_tokens", "response_format", ...SAMPLING];
   return {
-    chat: flavour === "chat" ? paramTable(chatFields, { n: ONE_CHOICE, tool_choice: AUTO_OR_NONE, tools: FUNCTION_TOOLS }) : paramTable(chatFields, { n: ONE_CHOICE, tool_choice: AUTO_OR_NONE }),
+    chat: flavour === "chat" ? paramTable(chatFields, { n: ONE_CHOICE, tool_choice: AUTO_OR_NONE, tools: FUNCTION_TOOLS_ONLY }) : paramTable(chatFields, { n: ONE_CHOICE, tool_choice: AUTO_OR_NONE }),
     text_completion: paramTable(["prompt", "suffix", ...SAMPLING], { n: ONE_CHOICE }),
     embeddings: paramTable(["input", "encoding_format"]),
   };
@@ -97,10 +94,8 @@ function ollamaMessages(messages: ChatMessage[]): JsonObject[] {
   const names = toolCallNames(messages);
   return messages.map((message, i) => {
     const out: JsonObject = { role: message.role, content: contentText(message.content) };
-    if (Array.isArray(message.content)) {
-      const images = message.content.map(inlineImage).filter((image) => image !== undefined);
-      if (images.length > 0) out["images"] = images.map((image) => image.data);
-    }
+    const images = inlineImagesOf([message]);
+    if (images.length > 0) out["images"] = images.map((image) => image.data);
     if (message.tool_calls !== undefined && message.tool_calls !== null && message.tool_calls.length > 0) {
       out["tool_calls"] = message.tool_calls.map((call, j) => {
         const fn = call.function;

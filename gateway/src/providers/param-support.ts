@@ -16,6 +16,7 @@
  * the others one pass over the body's keys that allocates only when something is unsupported.
  */
 import { GatewayError, shown } from "../errors.ts";
+import { isObject } from "./json.ts";
 import type { Operation, RequestBody } from "./openai-types.ts";
 export interface ParamRule {
   /** Whether the adapter can send this value (null never reaches a rule). */
@@ -43,6 +44,12 @@ export function paramTable(names: readonly string[], rules: Readonly<Record<stri
 
 /** An operation the adapter does not serve (the router never sends it there): the always-taken fields only. */
 export const NO_PARAMS: ParamTable = paramTable([]);
+
+/** Tools that are all functions: what providers that declare functions only (Gemini, Ollama) take. */
+export const FUNCTION_TOOLS_ONLY: ParamRule = {
+  accepts: (value) => Array.isArray(value) && value.every((tool) => isObject(tool) && tool["type"] === "function"),
+  takes: "function tools only",
+};
 
 /** Every request field OpenAI's API defines, for the three operations (messages and metrics tell them from extras). */
 export const OPENAI_PARAMS: ReadonlySet<string> = new Set([

@@ -259,8 +259,7 @@ export class Router {
       // Counted against its rpm; near its limits (shared state) reserved first, and maybe refused.
       const admitted = this.state.countRequest(deployment.id, deployment, now);
       if (admitted !== true && !(await admitted)) {
-        this.state.release(deployment.id);
-        if (probing) this.halfOpen.get(deployment.id)!.probing = false;
+        this.abandonAttempt(deployment, probing);
         // The state now shows it at its limit, so the next pick skips it (bounded all the same).
         if (++refusals > candidates.length) throw lastError ?? this.noHealthyDeployment(group, candidates, this.clock());
         continue;
@@ -271,11 +270,11 @@ export class Router {
         value = await attempt(deployment);
       } catch (thrown) {
         const durationMs = performance.now() - started;
-        this.state.release(deployment.id);
         if (!(thrown instanceof GatewayError)) {
-          if (probing) this.halfOpen.get(deployment.id)!.probing = false;
+          this.abandonAttempt(deployment, probing);
           throw thrown;
         }
+        this.state.release(deployment.id);
         const error = thrown;
         if (this.events.active) this.events.emit({ type: "attempt", group, deployment, outcome: "failure", errorCode: error.code, durationMs, fallbackDepth });
         this.attemptFailed(deployment, error, probing, durationMs, stream);
@@ -372,6 +371,12 @@ export class Router {
     halfOpen.probing = true;
     halfOpen.since = performance.now();
     return true;
+  }
+
+  /** Undoes beginAttempt for an attempt that never reached the upstream's verdict: its in-flight slot, and its half-open probe. */
+  private abandonAttempt(deployment: Deployment, probing: boolean): void {
+    this.state.release(deployment.id);
+    if (probing) this.halfOpen.get(deployment.id)!.probing = false;
   }
 
   private finisher(deployment: Deployment): (report?: FinishReport) => void {
