@@ -24,6 +24,15 @@ export function median(values: readonly number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
+/** The q-quantile (0..1) by linear interpolation between the nearest values (the median of an even count is the mean of the middle two). */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+}
+
 /** N sequential requests on one keep-alive connection; returns each latency in ms. */
 export async function sequential(target: Target, spec: RequestSpec, count: number, untilFirstByte = false): Promise<number[]> {
   const client = new Client(target.url, { pipelining: 1 });

@@ -19,7 +19,7 @@
 import { cpus } from "node:os";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { interleaved, load } from "./measure.ts";
+import { interleaved, interleavedLoad, quantile } from "./measure.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
 import type { LoadResult, RequestSpec } from "./measure.ts";
 import { PRODUCTION_NODE_OPTIONS, startMock, startPharos } from "./processes.ts";
@@ -59,11 +59,7 @@ general_settings:
 
 const fmt = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 const pad = (text: string, width: number): string => text.padEnd(width);
-const median = (list: readonly number[]): number => {
-  const sorted = [...list].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
+const median = (values: readonly number[]): number => quantile(values, 0.5);
 
 async function main(): Promise<void> {
   const sink = await startOtlpSink();
@@ -105,13 +101,7 @@ async function main(): Promise<void> {
     }
     say();
 
-    const loads = new Map<string, LoadResult[]>(targets.map((target) => [target.name, []]));
-    for (let run = 0; run < repeat; run++) {
-      for (let i = 0; i < targets.length; i++) {
-        const target = targets[(run + i) % targets.length]!;
-        loads.get(target.name)!.push(await load(target, chat, connections, seconds, [target.pid]));
-      }
-    }
+    const loads = await interleavedLoad(targets, chat, repeat, connections, seconds);
     const baseLoads = loads.get(off.name)!;
     /** The median over runs of (variant / off − 1) within the same run, in %: each run's three variants ran back to back. */
     const pairedChange = (results: readonly LoadResult[], of: (result: LoadResult) => number): string =>

@@ -25,6 +25,7 @@ import type { GatewayTelemetry } from "../src/telemetry/gateway-telemetry.ts";
 import { metrics } from "../src/telemetry/metrics.ts";
 import { RequestTracer } from "../src/telemetry/tracing.ts";
 import type { SpanSink } from "../src/telemetry/tracing.ts";
+import { quantile } from "./measure.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
 import { startMock } from "./processes.ts";
 
@@ -70,15 +71,6 @@ async function batch(pool: Pool, count: number): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
-}
-
-/** The q-quantile (0..1) by linear interpolation. */
-function quantile(list: readonly number[], q: number): number {
-  const sorted = [...list].sort((a, b) => a - b);
-  const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
 }
 
 async function main(): Promise<void> {

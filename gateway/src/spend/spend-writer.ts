@@ -237,11 +237,7 @@ export class SpendWriter {
     this.closed = true;
     if (this.queue.length > 0) this.spill(this.queue.length);
     // Segments the disk refused earlier get one more try: on exit, memory is gone.
-    for (const segment of this.segments) {
-      if (segment.state !== "memory") continue;
-      segment.state = "writing";
-      this.spillChain = this.spillChain.then(() => this.writeSegment(segment));
-    }
+    for (const segment of this.segments) if (segment.state === "memory") this.queueWrite(segment);
     await this.whenSpilled();
   }
 
@@ -391,6 +387,12 @@ export class SpendWriter {
     const path = join(this.spillDir, `${SPILL_PREFIX}${process.pid}-${Date.now()}-${String(this.segmentSeq++).padStart(6, "0")}.ndjson`);
     const segment: Segment = { path, rows: rows.length, memory: rows, state: "writing", taken: false };
     this.segments.push(segment);
+    this.queueWrite(segment);
+  }
+
+  /** Queues a segment's file write behind the ones before it. */
+  private queueWrite(segment: Segment): void {
+    segment.state = "writing";
     this.spillChain = this.spillChain.then(() => this.writeSegment(segment));
   }
 

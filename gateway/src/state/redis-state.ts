@@ -138,6 +138,19 @@ const INSTANCE_STALE_MS = 3000;
 /** Cooldown entries this long past their end are removed from the hash. */
 const COOLDOWN_SWEEP_MS = 60_000;
 
+/**
+ * A versioned request count from Redis: a newer version replaces the view's (it may go down: leases
+ * given back), the same version only raises it, an older one is ignored.
+ */
+function setSharedRequests(view: UsageView, requests: number, version: number): void {
+  if (version > view.version) {
+    view.version = version;
+    view.sharedRequests = requests;
+  } else if (version === view.version) {
+    view.sharedRequests = Math.max(view.sharedRequests, requests);
+  }
+}
+
 function usageKey(minute: number): string {
   return `router:usage:${minute}`;
 }
@@ -354,12 +367,7 @@ export class RedisRouterState implements RouterState {
   /** A count from the lease script: kept when it is newer than what the view holds. */
   private applyCount(view: UsageView, reply: LeaseReply): void {
     const [, requests, tokens, version] = reply;
-    if (version > view.version) {
-      view.version = version;
-      view.sharedRequests = requests;
-    } else if (version === view.version) {
-      view.sharedRequests = Math.max(view.sharedRequests, requests);
-    }
+    setSharedRequests(view, requests, version);
     view.sharedTokens = Math.max(view.sharedTokens, tokens);
   }
 
@@ -626,13 +634,7 @@ export class RedisRouterState implements RouterState {
       if (kind === "t") view.sharedTokens = Math.max(view.sharedTokens, amount);
       if (kind !== "r") continue;
       // A versioned count (rate-limited deployments) may go down: leases given back.
-      const version = Number(fields[`${id}|v`] ?? 0);
-      if (version > view.version) {
-        view.version = version;
-        view.sharedRequests = amount;
-      } else if (version === view.version) {
-        view.sharedRequests = Math.max(view.sharedRequests, amount);
-      }
+      setSharedRequests(view, amount, Number(fields[`${id}|v`] ?? 0));
     }
   }
 

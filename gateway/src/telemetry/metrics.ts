@@ -570,7 +570,8 @@ export class PharosMetrics {
 
   /** drop_params left `params` out of a request to a deployment of `group` (provider: its otelName). */
   paramsDropped(group: string, provider: string, params: readonly string[]): void {
-    for (const param of params) this.i.paramsDropped.add(1, this.group(group), provider, OPENAI_PARAMS.has(param) ? param : OTHER_PARAM);
+    const model = this.group(group);
+    for (const param of params) this.i.paramsDropped.add(1, model, provider, OPENAI_PARAMS.has(param) ? param : OTHER_PARAM);
   }
 
   // -- limits and guardrails (issues 5, 9) ------------------------------------------------------

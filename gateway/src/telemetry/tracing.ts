@@ -22,7 +22,7 @@
 import { isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from "@opentelemetry/api";
 import type { Attributes, HrTime, SpanContext, SpanStatus, TextMapGetter } from "@opentelemetry/api";
 import { cleanAttributes, millisToHrTime, W3CTraceContextPropagator } from "@opentelemetry/core";
-import type { IdGenerator, Sampler, SamplingDecision, SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { IdGenerator, Sampler, SamplingDecision, SpanLimits, SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { ErrorCode } from "../errors.ts";
 import type { Operation } from "../providers/openai-types.ts";
 import type { RequestRecord } from "../request-state.ts";
@@ -30,11 +30,8 @@ import type { Deployment } from "../router/deployments.ts";
 import { FinishedSpan, STATUS_UNSET } from "./finished-span.ts";
 import type { SpanOrigin } from "./finished-span.ts";
 
-/** Attribute limits from OTEL_SPAN_ATTRIBUTE_* / OTEL_ATTRIBUTE_* (unset: none). */
-export interface AttributeLimits {
-  readonly attributeCountLimit?: number;
-  readonly attributeValueLengthLimit?: number;
-}
+/** Attribute limits from OTEL_SPAN_ATTRIBUTE_* / OTEL_ATTRIBUTE_* (unset: none); Pharos spans have no events or links. */
+export type AttributeLimits = Pick<SpanLimits, "attributeCountLimit" | "attributeValueLengthLimit">;
 
 /** Where request spans go, and how requests are sampled (built by otel.ts when traces are exported). */
 export interface SpanSink {
@@ -212,7 +209,15 @@ export class RequestTrace {
       span.attributes["error.type"] = span.error;
       status = span.message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message: span.message };
     }
-    const limited = withinLimits(span.attributes, this.sink.limits);
+    let attributes = span.attributes;
+    let dropped = 0;
+    const limits = this.sink.limits;
+    // The attribute limits, as the SDK applies them; untouched when none is set (the default).
+    if (limits.attributeCountLimit !== undefined || limits.attributeValueLengthLimit !== undefined) {
+      const cleaned = cleanAttributes(attributes, { attributeCountLimit: limits.attributeCountLimit ?? 128, attributeValueLengthLimit: limits.attributeValueLengthLimit ?? Infinity });
+      attributes = cleaned.attributes ?? {};
+      dropped = cleaned.droppedAttributesCount ?? 0;
+    }
     this.sink.processor.onEnd(
       new FinishedSpan(this.sink.origin, {
         context: span.context,
@@ -221,8 +226,8 @@ export class RequestTrace {
         kind: span.kind,
         startTime: this.time(span.startedAt),
         endTime: this.time(span.endedAt),
-        attributes: limited.attributes,
-        droppedAttributes: limited.dropped,
+        attributes,
+        droppedAttributes: dropped,
         status,
       }),
     );
@@ -236,13 +241,6 @@ export class RequestTrace {
 
 function opened(name: string, kind: SpanKind, attributes: Attributes): Child {
   return { name, kind, startedAt: performance.now(), endedAt: undefined, attributes, error: undefined };
-}
-
-/** The attributes within the configured limits (as the SDK applies them); untouched when none is set. */
-function withinLimits(attributes: Attributes, limits: AttributeLimits): { attributes: Attributes; dropped: number } {
-  if (limits.attributeCountLimit === undefined && limits.attributeValueLengthLimit === undefined) return { attributes, dropped: 0 };
-  const cleaned = cleanAttributes(attributes, { attributeCountLimit: limits.attributeCountLimit ?? 128, attributeValueLengthLimit: limits.attributeValueLengthLimit ?? Infinity });
-  return { attributes: cleaned.attributes ?? {}, dropped: cleaned.droppedAttributesCount ?? 0 };
 }
 
 const propagator = new W3CTraceContextPropagator();
