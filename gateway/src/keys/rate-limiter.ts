@@ -23,7 +23,8 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { RedisPool } from "../stores/redis.ts";
+import { withScripts } from "../stores/redis.ts";
+import type { RedisPool, RedisScript } from "../stores/redis.ts";
 
 export interface KeyLimits {
   readonly rpm: number | null;
@@ -119,6 +120,11 @@ local v = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return {tostring((tonumber(v[1]) or 0) + (tonumber(v[2]) or 0) * weight), tostring((tonumber(v[3]) or 0) + (tonumber(v[4]) or 0) * weight)}
 `;
 
+const RATE_SCRIPTS: Readonly<Record<string, RedisScript>> = {
+  pharosRateCheck: { numberOfKeys: 5, lua: CHECK_SCRIPT },
+  pharosRateCount: { numberOfKeys: 4, lua: COUNT_SCRIPT },
+};
+
 type CheckCommand = (
   rpmCur: string, rpmPrev: string, tpmCur: string, tpmPrev: string, parallel: string,
   rpmLimit: number, tpmLimit: number, parLimit: number, weight: string, nowMs: number, staleBefore: number, member: string, bucketTtlMs: number, parallelTtlMs: number,
@@ -182,7 +188,6 @@ export class RateLimiter {
   private readonly local = new Map<string, LocalCounters>();
   private readonly shared = new Map<string, SharedCount>();
   private readonly dirty = new Set<string>();
-  private readonly scripted = new WeakSet<Redis>();
   private flushScheduled = false;
   private usingLocal = false;
   private sweep: NodeJS.Timeout | undefined;
@@ -236,12 +241,7 @@ export class RateLimiter {
   }
 
   private scriptedClient(client: Redis): Redis & ScriptedClient {
-    if (!this.scripted.has(client)) {
-      client.defineCommand("pharosRateCheck", { numberOfKeys: 5, lua: CHECK_SCRIPT });
-      client.defineCommand("pharosRateCount", { numberOfKeys: 4, lua: COUNT_SCRIPT });
-      this.scripted.add(client);
-    }
-    return client as Redis & ScriptedClient;
+    return withScripts<ScriptedClient>(client, RATE_SCRIPTS);
   }
 
   /** Far from the limits and with a recent count: admit here, count in Redis right after. */

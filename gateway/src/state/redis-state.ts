@@ -29,7 +29,8 @@ const ioredis = lazyModule<typeof IoRedis>("ioredis");
 import type { ChainableCommander } from "ioredis";
 import type { Logger } from "pino";
 import { errorClasses } from "../config/schema.ts";
-import type { RedisPool } from "../stores/redis.ts";
+import { withScripts } from "../stores/redis.ts";
+import type { RedisPool, RedisScript } from "../stores/redis.ts";
 import { hasLimits, leaseChange, leaseTarget } from "./lease-policy.ts";
 import { MemoryRouterState } from "./memory-state.ts";
 import { minuteOf } from "./router-state.ts";
@@ -116,6 +117,8 @@ if granted ~= 0 then
 end
 return {granted, count, tokens, version}
 `;
+
+const LEASE_SCRIPTS: Readonly<Record<string, RedisScript>> = { pharosLease: { numberOfKeys: 1, lua: LEASE_SCRIPT } };
 /** No limit, in the script's arguments. */
 const NO_LIMIT = -1;
 /** The decaying peak of requests per interval loses this share each poll without traffic. */
@@ -187,7 +190,6 @@ export class RedisRouterState implements RouterState {
   private readonly dirtyUsage = new Set<UsageView>();
   private readonly traffic = new Map<string, Traffic>();
   /** Connections the lease script is defined on. */
-  private readonly leaseClients = new WeakSet<Redis>();
   private othersInFlight = new Map<string, number>();
   private otherInstances: string[] = [];
   private lastSyncOk = 0;
@@ -357,11 +359,7 @@ export class RedisRouterState implements RouterState {
   }
 
   private leaseCommand(client: Redis, deploymentId: string, minute: number, want: number, limits: RateLimits, force: boolean): Promise<LeaseReply> {
-    if (!this.leaseClients.has(client)) {
-      client.defineCommand("pharosLease", { numberOfKeys: 1, lua: LEASE_SCRIPT });
-      this.leaseClients.add(client);
-    }
-    return (client as unknown as LeaseCommands).pharosLease(usageKey(minute), deploymentId, want, limits.rpm ?? NO_LIMIT, limits.tpm ?? NO_LIMIT, USAGE_TTL_SECONDS, force ? 1 : 0);
+    return withScripts<LeaseCommands>(client, LEASE_SCRIPTS).pharosLease(usageKey(minute), deploymentId, want, limits.rpm ?? NO_LIMIT, limits.tpm ?? NO_LIMIT, USAGE_TTL_SECONDS, force ? 1 : 0);
   }
 
   /** A count from the lease script: kept when it is newer than what the view holds. */

@@ -26,6 +26,26 @@ export interface RedisSettings {
 const DEFAULT_PREFIX = "pharos:";
 const DEFAULT_CONNECTIONS = 4;
 /** Commands are pipelined on each connection, so more than this only adds sockets (a boot warning says so). */
+/** A Lua script sent as a named command (ioredis' defineCommand: EVALSHA, falling back to EVAL). */
+export interface RedisScript {
+  readonly numberOfKeys: number;
+  readonly lua: string;
+}
+
+/** Per connection, the script sets already defined on it (a set is defined once, as a whole). */
+const definedScripts = new WeakMap<Redis, WeakSet<object>>();
+
+/** The client with these scripts defined as commands (once per connection and set), typed with them. */
+export function withScripts<Commands>(client: Redis, scripts: Readonly<Record<string, RedisScript>>): Redis & Commands {
+  let defined = definedScripts.get(client);
+  if (defined === undefined) definedScripts.set(client, (defined = new WeakSet()));
+  if (!defined.has(scripts)) {
+    for (const [name, script] of Object.entries(scripts)) client.defineCommand(name, script);
+    defined.add(scripts);
+  }
+  return client as Redis & Commands;
+}
+
 export const MAX_REDIS_CONNECTIONS = 16;
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 2000;
